@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Shared state and entry points of the taxcut module's kernel glue. */
+#ifndef _TAXCUT_H
+#define _TAXCUT_H
+
+#include <linux/types.h>
+#include "kvm_cpuid.h"
+
+/* What CPUID said at load time; read-only afterwards. */
+extern struct tc_kvm_cpuid taxcut_kvm;
+
+/* inspect.c: what the running kernel actually does */
+void taxcut_inspect_init(void);
+int taxcut_policy_show(char *buf);
+
+/* report.c: /sys/kernel/taxcut/ */
+int taxcut_report_init(void);
+void taxcut_report_exit(void);
+
+#endif /* _TAXCUT_H */
