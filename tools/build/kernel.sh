@@ -27,7 +27,7 @@ flock 9
 # --- integrate the project's patches ---------------------------------------
 patches=("$TAXCUT_TOP"/tools/kernel/patches/*.patch)
 [ -e "${patches[0]}" ] || patches=()
-tree_key=$( (cat "$pristine/.." 2>/dev/null; cat ${patches[@]+"${patches[@]}"}) | sha256sum | cut -c1-16)
+tree_key=$(cat "$pristine/Makefile" ${patches[@]+"${patches[@]}"} | sha256sum | cut -c1-16)
 if [ "$(cat "$tree/.taxcut-tree" 2>/dev/null)" != "$tree_key" ]; then
 	log "preparing the 6.12 tree (${#patches[@]} patches)"
 	rm -rf "$tree"

@@ -1,0 +1,52 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# taxcut: paravirtual guest support for KVM guests on dedicated CPUs.
+#
+#   make            build taxcut.ko against KDIR (default: Debian's headers)
+#   make deps       install and fetch what the project needs (idempotent)
+#   make kernel     build the 6.12 guest kernel (VARIANT=release|debug)
+#   make check      build and run every test; ends with "N passed, N failed"
+#   make demo       boot a guest, load taxcut, show what it found and chose
+#   make install    install taxcut.ko for KDIR's kernel (uninstall: remove)
+#
+# Everything built lands under build/; downloads and kernel builds are
+# cached under ~/.cache/taxcut (TAXCUT_CACHE).
+
+BUILD_SCRIPTS := tools/build
+KDIR ?= $(shell . $(BUILD_SCRIPTS)/common.sh && debian_kdir)
+VARIANT ?= release
+
+.PHONY: all module deps kernel check unit demo install uninstall clean
+
+all: module
+
+module:
+	@$(BUILD_SCRIPTS)/module.sh $(KDIR) W=1 >/dev/null
+	@echo "built build/module/$$(cat $(KDIR)/include/config/kernel.release)/taxcut.ko"
+
+deps:
+	@$(BUILD_SCRIPTS)/deps.sh
+
+kernel: deps
+	@$(BUILD_SCRIPTS)/kernel.sh $(VARIANT)
+
+check: deps
+	@selftests/run.sh
+
+unit:
+	@selftests/run.sh unit
+
+demo: deps
+	@tools/demo.sh
+
+install: module
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/build/module/$$(cat $(KDIR)/include/config/kernel.release) modules_install
+	depmod -a $$(cat $(KDIR)/include/config/kernel.release)
+
+uninstall:
+	rm -f /lib/modules/$$(cat $(KDIR)/include/config/kernel.release)/updates/taxcut.ko \
+	      /lib/modules/$$(cat $(KDIR)/include/config/kernel.release)/extra/taxcut.ko
+	depmod -a $$(cat $(KDIR)/include/config/kernel.release)
+
+clean:
+	rm -rf build

@@ -1,0 +1,28 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build taxcut.ko against a kernel build directory, out of the source tree:
+#   module.sh KDIR [make arguments, e.g. W=1 C=2]
+# Kbuild of 6.1 writes objects beside the sources, so the sources are
+# mirrored as symlinks under build/module/<kernelrelease>/ and built there.
+# Prints the path of the module.
+set -euo pipefail
+
+. "$(dirname "$0")/common.sh"
+
+kdir=${1:?usage: module.sh KDIR [make args]}
+shift
+[ -e "$kdir/include/config/kernel.release" ] ||
+	die "$kdir is not a prepared kernel tree (no include/config/kernel.release): run 'make deps' or 'make kernel'"
+krel=$(cat "$kdir/include/config/kernel.release")
+out="$TAXCUT_BUILD/module/$krel"
+mkdir -p "$out"
+
+# refresh the mirror: new files linked, removed ones dropped
+for item in Kbuild VERSION arch drivers include; do
+	[ -e "$TAXCUT_TOP/$item" ] && cp -rsf "$TAXCUT_TOP/$item" "$out/"
+done
+find "$out" -xtype l -delete
+
+make -s -C "$kdir" M="$out" "$@" modules >&2
+echo "$out/taxcut.ko"
