@@ -1,0 +1,33 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers for guest tests: TAP lines without numbers (the host numbers them).
+
+TAXCUT_KO=/lib/taxcut/taxcut.ko
+
+# ok CONDITION_STATUS DESCRIPTION: "ok" if the status is 0
+ok() {
+	if [ "$1" -eq 0 ]; then
+		echo "ok - $2"
+	else
+		echo "not ok - $2"
+	fi
+}
+
+# check DESCRIPTION COMMAND...: runs the command, ok if it succeeds
+check() {
+	local what=$1
+	shift
+	"$@" >/tmp/check.out 2>&1
+	local rc=$?
+	ok $rc "$what"
+	[ $rc -eq 0 ] || sed 's/^/#   /' /tmp/check.out
+	return $rc
+}
+
+# diag TEXT...: a TAP comment
+diag() {
+	echo "$*" | sed 's/^/# /'
+}
+
+module_loaded() {
+	grep -q "^$1 " /proc/modules
+}

@@ -1,0 +1,20 @@
+# SPDX-License-Identifier: GPL-2.0
+# Not on KVM (plain TCG): taxcut refuses to load with -ENODEV and says why.
+
+dmesg -c >/dev/null
+insmod "$TAXCUT_KO" 2>/tmp/insmod.err
+rc=$?
+diag "insmod: $(cat /tmp/insmod.err)"
+[ $rc -ne 0 ]
+ok $? "insmod fails off KVM"
+grep -q "No such device" /tmp/insmod.err
+ok $? "the error is ENODEV (No such device)"
+dmesg | grep -q "taxcut: no KVM hypervisor: "
+ok $? "the kernel log says why in one line"
+diag "$(dmesg | grep 'taxcut:')"
+[ "$(dmesg | grep -c 'taxcut:')" -eq 1 ]
+ok $? "exactly one taxcut line in the kernel log"
+! module_loaded taxcut
+ok $? "taxcut is not left loaded"
+[ ! -e /sys/kernel/taxcut ]
+ok $? "no /sys/kernel/taxcut left behind"
