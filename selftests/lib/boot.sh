@@ -1,0 +1,57 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot one test guest under QEMU TCG (multi-threaded) and collect its output.
+#
+#   boot.sh --out DIR --kernel BZIMAGE --initrd CPIO [--qemu BIN]
+#           [--cpu MODEL[,FLAGS]] [--smp N] [--mem MB] [--timeout SEC]
+#           [--tests a,b] [--append "kernel args"]
+#
+# DIR/console.log gets the kernel console (ttyS0), DIR/tap.log the guest
+# tests' TAP (ttyS1), DIR/status "poweroff", "timeout" or "exit N".
+set -euo pipefail
+
+qemu=qemu-system-x86_64 cpu=max smp=2 mem=512 timeout=120 tests="" append=""
+out="" kernel="" initrd=""
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--out) out=$2 ;;
+	--kernel) kernel=$2 ;;
+	--initrd) initrd=$2 ;;
+	--qemu) qemu=$2 ;;
+	--cpu) cpu=$2 ;;
+	--smp) smp=$2 ;;
+	--mem) mem=$2 ;;
+	--timeout) timeout=$2 ;;
+	--tests) tests=$2 ;;
+	--append) append=$2 ;;
+	*) echo "boot.sh: unknown option $1" >&2; exit 2 ;;
+	esac
+	shift 2
+done
+[ -n "$out" ] && [ -n "$kernel" ] && [ -n "$initrd" ] ||
+	{ echo "boot.sh: --out, --kernel and --initrd are required" >&2; exit 2; }
+
+mkdir -p "$out"
+rm -f "$out"/{console.log,tap.log,status}
+firmware=()
+for d in /usr/share/qemu /usr/share/seabios; do
+	[ -d "$d" ] && firmware+=(-L "$d")
+done
+
+set +e
+timeout --kill-after=10 "$timeout" "$qemu" \
+	"${firmware[@]}" \
+	-accel tcg,thread=multi -machine q35 -cpu "$cpu" -smp "$smp" -m "$mem" \
+	-nodefaults -nographic -no-reboot -nic none -monitor none \
+	-kernel "$kernel" -initrd "$initrd" \
+	-append "console=ttyS0 panic=-1 oops=panic loglevel=6 tctests=$tests $append" \
+	-serial "file:$out/console.log" -serial "file:$out/tap.log" \
+	</dev/null >"$out/qemu.log" 2>&1
+rc=$?
+set -e
+case $rc in
+0) echo poweroff >"$out/status" ;;
+124 | 137) echo timeout >"$out/status" ;;
+*) echo "exit $rc" >"$out/status" ;;
+esac
