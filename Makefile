@@ -14,6 +14,7 @@
 
 BUILD_SCRIPTS := tools/build
 KDIR ?= $(shell . $(BUILD_SCRIPTS)/common.sh && debian_kdir)
+KREL = $(shell . $(BUILD_SCRIPTS)/common.sh && kernel_release $(KDIR))
 VARIANT ?= release
 
 .PHONY: all module deps kernel check unit demo install uninstall clean
@@ -22,7 +23,7 @@ all: module
 
 module:
 	@$(BUILD_SCRIPTS)/module.sh $(KDIR) W=1 >/dev/null
-	@echo "built build/module/$$(cat $(KDIR)/include/config/kernel.release)/taxcut.ko"
+	@echo "built build/module/$(KREL)/taxcut.ko"
 
 deps:
 	@$(BUILD_SCRIPTS)/deps.sh
@@ -40,13 +41,12 @@ demo: deps
 	@tools/demo.sh
 
 install: module
-	$(MAKE) -C $(KDIR) M=$(CURDIR)/build/module/$$(cat $(KDIR)/include/config/kernel.release) modules_install
-	depmod -a $$(cat $(KDIR)/include/config/kernel.release)
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/build/module/$(KREL) modules_install
+	depmod -a $(KREL)
 
 uninstall:
-	rm -f /lib/modules/$$(cat $(KDIR)/include/config/kernel.release)/updates/taxcut.ko \
-	      /lib/modules/$$(cat $(KDIR)/include/config/kernel.release)/extra/taxcut.ko
-	depmod -a $$(cat $(KDIR)/include/config/kernel.release)
+	rm -f /lib/modules/$(KREL)/updates/taxcut.ko /lib/modules/$(KREL)/extra/taxcut.ko
+	depmod -a $(KREL)
 
 clean:
 	rm -rf build

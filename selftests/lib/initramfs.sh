@@ -9,6 +9,7 @@ out=${1:?usage: initramfs.sh OUT.cpio.gz MODULE.ko}
 module=${2:?usage: initramfs.sh OUT.cpio.gz MODULE.ko}
 here=$(cd "$(dirname "$0")/.." && pwd)
 
+mkdir -p "$(dirname "$out")"
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage"/{bin,dev,proc,sys,tmp,tests,lib/taxcut}

@@ -30,3 +30,8 @@ linux612_src() { echo "$TAXCUT_CACHE/linux-source-6.12/tree"; }
 
 # Output directory of our 6.12 guest kernel of a variant (release|debug)
 linux612_obj() { echo "$TAXCUT_CACHE/linux-6.12-$1"; }
+
+# Release string of the kernel a build directory is for (its vermagic)
+kernel_release() {
+	sed -n 's/^#define UTS_RELEASE "\(.*\)"/\1/p' "$1/include/generated/utsrelease.h" 2>/dev/null
+}

@@ -12,8 +12,10 @@ ok $? "the error is ENODEV (No such device)"
 dmesg | grep -q "taxcut: no KVM hypervisor: "
 ok $? "the kernel log says why in one line"
 diag "$(dmesg | grep 'taxcut:')"
-[ "$(dmesg | grep -c 'taxcut:')" -eq 1 ]
-ok $? "exactly one taxcut line in the kernel log"
+# busybox insmod retries init_module after finit_module fails, so the
+# module may run twice; each attempt must say only that one thing
+[ "$(dmesg | grep 'taxcut:' | grep -v 'taint' | sed 's/^\[[^]]*\] //' | sort -u | wc -l)" -eq 1 ]
+ok $? "no other taxcut message than that line (taint notices aside)"
 ! module_loaded taxcut
 ok $? "taxcut is not left loaded"
 [ ! -e /sys/kernel/taxcut ]

@@ -1,0 +1,24 @@
+# SPDX-License-Identifier: GPL-2.0
+# The guest kernels every test runs on. Sourced by the suites.
+#
+# Each kernel has a name, a build directory (KDIR) for the module and a
+# bootable image. Ours is built (or found in the cache) on first use.
+
+. "$(dirname "${BASH_SOURCE[0]}")/../../tools/build/common.sh"
+
+TEST_KERNELS=(debian-6.1 linux-6.12-debug)
+
+# kernel_kdir NAME / kernel_image NAME (builds ours if needed)
+kernel_kdir() {
+	case "$1" in
+	debian-6.1) debian_kdir ;;
+	linux-6.12-debug) "$TAXCUT_TOP/tools/build/kernel.sh" debug ;;
+	esac
+}
+
+kernel_image() {
+	case "$1" in
+	debian-6.1) debian_vmlinuz ;;
+	linux-6.12-debug) echo "$(linux612_obj debug)/arch/x86/boot/bzImage" ;;
+	esac
+}

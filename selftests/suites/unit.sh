@@ -1,0 +1,33 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Userspace unit tests of the pure files, under AddressSanitizer and UBSan.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+out=$top/build/unit
+mkdir -p "$out"
+
+# test -> the pure sources it tests
+declare -A sources=(
+	[kvm_cpuid_test]="arch/x86/kernel/kvm/kvm_cpuid.c"
+)
+
+for test in "${!sources[@]}"; do
+	src=()
+	for s in ${sources[$test]}; do src+=("$top/$s"); done
+	if ! gcc -std=gnu11 -O1 -g -Wall -Wextra -Werror \
+		-fsanitize=address,undefined -fno-sanitize-recover=all \
+		-I"$top/include" -I"$top/arch/x86/kernel/kvm" -I"$top/selftests/unit" \
+		-o "$out/$test" "$top/selftests/unit/$test.c" "${src[@]}" 2>"$out/$test.err"; then
+		echo "not ok - unit/$test builds"
+		sed 's/^/#   /' "$out/$test.err"
+		continue
+	fi
+	"$out/$test" >"$out/$test.tap" 2>&1
+	rc=$?
+	plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$out/$test.tap")
+	ran=$(grep -cE '^(ok|not ok) ' "$out/$test.tap")
+	sed -E -e 's/^(ok|not ok) [0-9]+ - /\1 - unit\/'"$test"': /' -e '/^1\.\./d' "$out/$test.tap"
+	[ "$plan" = "$ran" ] && [ $rc -eq 0 -o "$(grep -c '^not ok' "$out/$test.tap")" -gt 0 ] ||
+		echo "not ok - unit/$test: ran $ran of $plan planned tests, exit status $rc"
+done
