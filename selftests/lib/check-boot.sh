@@ -12,7 +12,7 @@ name=${2:?usage: check-boot.sh DIR NAME}
 here=$(cd "$(dirname "$0")" && pwd)
 
 tr -d '\r' <"$dir/tap.log" 2>/dev/null | grep -E '^(ok|not ok|#)' |
-	sed -E "s/^(ok|not ok) - /\1 - $name: /"
+	sed -E "s#^(ok|not ok) - #\1 - $name: #"
 
 status=$(cat "$dir/status" 2>/dev/null || echo missing)
 if grep -q '^# guest done' "$dir/tap.log" 2>/dev/null && [ "$status" = poweroff ]; then

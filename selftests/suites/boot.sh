@@ -1,7 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Boot every test kernel under plain QEMU TCG (no KVM ABI): taxcut must
-# refuse to load with -ENODEV and say why, and the guest must end cleanly.
+# Boot every test kernel under plain QEMU TCG (no KVM ABI), once as a
+# non-KVM hypervisor ("TCGTCGTCGTCG") and once with the hypervisor CPUID bit
+# off (as on bare metal): taxcut must refuse to load with -ENODEV and say
+# why, and the guest must end cleanly.
 set -uo pipefail
 
 . "$(dirname "$0")/../lib/kernels.sh"
@@ -16,7 +18,10 @@ for k in "${TEST_KERNELS[@]}"; do
 		continue
 	fi
 	"$lib/initramfs.sh" "$out/$k.cpio.gz" "$ko"
-	"$lib/boot.sh" --out "$out/$k-tcg" --kernel "$(kernel_image "$k")" \
-		--initrd "$out/$k.cpio.gz" --cpu max --smp 2 --tests noload --timeout 180
-	"$lib/check-boot.sh" "$out/$k-tcg" "boot/$k-tcg"
+	for cpu in tcg:max nohv:max,hypervisor=off; do
+		"$lib/boot.sh" --out "$out/$k-${cpu%%:*}" --kernel "$(kernel_image "$k")" \
+			--initrd "$out/$k.cpio.gz" --cpu "${cpu#*:}" --smp 2 \
+			--tests noload --timeout 180
+		"$lib/check-boot.sh" "$out/$k-${cpu%%:*}" "boot/$k-${cpu%%:*}"
+	done
 done
