@@ -25,3 +25,18 @@ for k in "${TEST_KERNELS[@]}"; do
 		"$lib/check-boot.sh" "$out/$k-${cpu%%:*}" "boot/$k-${cpu%%:*}"
 	done
 done
+
+# On the emulated KVM host (our QEMU, tools/qemu) with the dedicated hint:
+# taxcut loads and reports.
+if ! qemu=$("$TAXCUT_TOP/tools/build/qemu.sh" 2>"$out/qemu-build.log"); then
+	echo "not ok - boot: the emulated KVM host (tools/qemu) builds"
+	tail -n 20 "$out/qemu-build.log" | sed 's/^/#   /'
+	exit 0
+fi
+for k in "${TEST_KERNELS[@]}"; do
+	[ -e "$out/$k.cpio.gz" ] || continue
+	"$lib/boot.sh" --out "$out/$k-kvm" --qemu "$qemu" --kernel "$(kernel_image "$k")" \
+		--initrd "$out/$k.cpio.gz" --cpu max,kvm=on,kvm-hint-dedicated=on --smp 2 \
+		--tests report_kvm --timeout 180
+	"$lib/check-boot.sh" "$out/$k-kvm" "boot/$k-kvm"
+done

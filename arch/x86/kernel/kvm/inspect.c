@@ -19,6 +19,13 @@
 #include <taxcut/compat.h>
 #include "taxcut.h"
 
+/* What the report says of a variable it cannot read, and why. */
+#if TAXCUT_HAVE_SYMBOL_LOOKUP
+#define UNREADABLE "unknown"
+#else
+#define UNREADABLE "unknown (no symbol lookup on IBT kernels)"
+#endif
+
 /* Addresses of unexported kernel variables; NULL when unknown. */
 static struct static_key *virt_spin_lock_key_p;
 static struct cpuidle_governor **cpuidle_curr_governor_p;
@@ -32,8 +39,12 @@ static void *lookup_kernel_symbol(const char *name)
 	if (!lookup_name) {
 		struct kprobe kp = { .symbol_name = "kallsyms_lookup_name" };
 
-		if (register_kprobe(&kp))
+		int ret = register_kprobe(&kp);
+
+		if (ret) {
+			pr_info("taxcut: kernel symbol lookup unavailable (kprobe: %d)\n", ret);
 			return NULL;
+		}
 		lookup_name = (void *)kp.addr;
 		unregister_kprobe(&kp);
 	}
@@ -67,7 +78,7 @@ static bool symbol_is(const void *fn, const char *name)
 static int show_spinlock(char *buf, int at)
 {
 	const char *mode = "native-qspinlock";
-	const char *key = "unreadable";
+	const char *key = UNREADABLE;
 	void *slowpath = NULL;
 
 #ifdef CONFIG_PARAVIRT_SPINLOCKS
@@ -117,7 +128,7 @@ static int show_ipi(char *buf, int at)
 static int show_cpuidle(char *buf, int at)
 {
 	struct cpuidle_driver *drv = cpuidle_get_driver();
-	const char *gov = "unknown";
+	const char *gov = UNREADABLE;
 	int len;
 
 	len = sysfs_emit_at(buf, at, "cpuidle_driver: %s\n",
@@ -135,7 +146,7 @@ static const char *tick_device_name(int cpu)
 	struct clock_event_device *dev;
 
 	if (!tick_cpu_device_p)
-		return "unknown";
+		return UNREADABLE;
 	dev = READ_ONCE(per_cpu_ptr(tick_cpu_device_p, cpu)->evtdev);
 	return dev ? dev->name : "none";
 }
