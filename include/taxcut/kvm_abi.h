@@ -48,12 +48,14 @@
 #define TC_KVM_HINTS_REALTIME			0	/* once KVM_HINTS_DEDICATED */
 
 /* Hypercalls: number in RAX, arguments in RBX, RCX, RDX, RSI */
+#define TC_KVM_HC_VAPIC_POLL_IRQ	1
 #define TC_KVM_HC_KICK_CPU		5
 #define TC_KVM_HC_SEND_IPI		10
 #define TC_KVM_HC_SCHED_YIELD		11
 
 /* Hypercall errors, returned negated in RAX */
 #define TC_KVM_ENOSYS			1000
+#define TC_KVM_EPERM			1	/* a hypercall from user mode */
 #define TC_KVM_EINVAL			22
 #define TC_KVM_EOPNOTSUPP		95
 
@@ -61,5 +63,11 @@
 #define TC_MSR_KVM_STEAL_TIME		0x4b564d03u
 #define TC_MSR_KVM_PV_EOI_EN		0x4b564d04u
 #define TC_MSR_KVM_POLL_CONTROL		0x4b564d05u
+#define TC_MSR_KVM_RANGE_FIRST		0x4b564d00u
+#define TC_MSR_KVM_RANGE_LAST		0x4b564dffu
+
+/* SEND_IPI: a3 is an ICR low word; these are refused with -KVM_EINVAL */
+#define TC_APIC_DEST_LOGICAL		0x800u
+#define TC_APIC_SHORTHAND_MASK		0xc0000u
 
 #endif /* _TAXCUT_KVM_ABI_H */

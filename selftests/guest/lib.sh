@@ -31,3 +31,19 @@ diag() {
 module_loaded() {
 	grep -q "^$1 " /proc/modules
 }
+
+# hosttest RUN [ARGS]: load the test module with run=RUN, pass on its TAP
+# lines from the kernel log, unload it
+hosttest() {
+	local run=$1
+	shift
+	dmesg -c >/dev/null
+	if ! insmod /lib/taxcut/tc_hosttest.ko run="$run" "$@"; then
+		echo "not ok - tc_hosttest run=$run loads"
+		return 1
+	fi
+	dmesg | sed -n 's/^.*tc_hosttest: //p' | grep -E '^(ok|not ok|#)'
+	dmesg | grep -q "tc_hosttest: # done: 0 failed"
+	ok $? "tc_hosttest run=$run: no check failed"
+	rmmod tc_hosttest
+}

@@ -6,13 +6,17 @@
 #   boot.sh --out DIR --kernel BZIMAGE --initrd CPIO [--qemu BIN]
 #           [--cpu MODEL[,FLAGS]] [--smp N] [--mem MB] [--timeout SEC]
 #           [--tests a,b] [--append "kernel args"]
+#           [--emu on|KNOBS] [--qemu-args "more QEMU arguments"]
 #
 # DIR/console.log gets the kernel console (ttyS0), DIR/tap.log the guest
 # tests' TAP (ttyS1), DIR/status "poweroff", "timeout" or "exit N".
+# --emu (emulated KVM host only) adds its kvm-emu object with the given
+# knobs (e.g. preempt-vcpus=1-3,preempt-ns=4000000) and has it write the
+# exit accounting to DIR/exits.json.
 set -euo pipefail
 
 qemu=qemu-system-x86_64 cpu=max smp=2 mem=512 timeout=120 tests="" append=""
-out="" kernel="" initrd=""
+out="" kernel="" initrd="" emu="" qemu_args=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--out) out=$2 ;;
@@ -25,6 +29,8 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=$2 ;;
 	--tests) tests=$2 ;;
 	--append) append=$2 ;;
+	--emu) emu=$2 ;;
+	--qemu-args) qemu_args=$2 ;;
 	*) echo "boot.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift 2
@@ -33,7 +39,15 @@ done
 	{ echo "boot.sh: --out, --kernel and --initrd are required" >&2; exit 2; }
 
 mkdir -p "$out"
-rm -f "$out"/{console.log,tap.log,status}
+rm -f "$out"/{console.log,tap.log,status,exits.json}
+extra=()
+if [ -n "$emu" ]; then
+	knobs=""
+	[ "$emu" = on ] || knobs=",$emu"
+	extra+=(-object "kvm-emu,id=emu,exits-file=$out/exits.json$knobs")
+fi
+# shellcheck disable=SC2206 # word splitting of --qemu-args is the point
+[ -n "$qemu_args" ] && extra+=($qemu_args)
 firmware=()
 for d in /usr/share/qemu /usr/share/seabios; do
 	[ -d "$d" ] && firmware+=(-L "$d")
@@ -44,6 +58,7 @@ timeout --kill-after=10 "$timeout" "$qemu" \
 	"${firmware[@]}" \
 	-accel tcg,thread=multi -machine q35 -cpu "$cpu" -smp "$smp" -m "$mem" \
 	-nodefaults -nographic -no-reboot -nic none -monitor none \
+	"${extra[@]}" \
 	-kernel "$kernel" -initrd "$initrd" \
 	-append "console=ttyS0 panic=-1 oops=panic loglevel=6 tctests=$tests $append" \
 	-serial "file:$out/console.log" -serial "file:$out/tap.log" \

@@ -1,12 +1,16 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# initramfs.sh OUT.cpio.gz MODULE.ko: a test guest's initramfs with
-# busybox-static, taxcut's guest init and tests, and the module.
+# initramfs.sh OUT.cpio.gz MODULE.ko [TEST_MODULE.ko...]: a test guest's
+# initramfs with busybox-static, taxcut's guest init and tests, the guest
+# test programs (selftests/guest/bin, static), the module and the test
+# modules.
 set -euo pipefail
 
-out=${1:?usage: initramfs.sh OUT.cpio.gz MODULE.ko}
-module=${2:?usage: initramfs.sh OUT.cpio.gz MODULE.ko}
+usage="usage: initramfs.sh OUT.cpio.gz MODULE.ko [TEST_MODULE.ko...]"
+out=${1:?$usage}
+module=${2:?$usage}
+shift 2
 here=$(cd "$(dirname "$0")/.." && pwd)
 
 mkdir -p "$(dirname "$out")"
@@ -20,6 +24,12 @@ cp "$here/guest/init" "$stage/init"
 cp "$here/guest/lib.sh" "$stage/lib/taxcut/"
 cp "$here"/guest/tests/*.sh "$stage/tests/"
 cp "$module" "$stage/lib/taxcut/taxcut.ko"
+for m in "$@"; do
+	cp "$m" "$stage/lib/taxcut/"
+done
+for src in "$here"/guest/bin/*.c; do
+	gcc -static -O2 -Wall -pthread -o "$stage/bin/$(basename "$src" .c)" "$src"
+done
 chmod 755 "$stage/init"
 (cd "$stage" && find . | sort | cpio -o -H newc --quiet -R 0:0) | gzip -1 >"$out.tmp"
 mv "$out.tmp" "$out"

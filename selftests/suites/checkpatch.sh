@@ -11,7 +11,7 @@ if [ ! -x "$checkpatch" ]; then
 fi
 
 cd "$TAXCUT_TOP" || exit 1
-git ls-files -- 'arch/*.[ch]' 'drivers/*.[ch]' 'include/*.h' | while read -r f; do
+git ls-files -- 'arch/*.[ch]' 'drivers/*.[ch]' 'include/*.h' 'selftests/modules/*.c' | while read -r f; do
 	if res=$("$checkpatch" --no-tree --quiet --terse --show-types -f "$f" 2>&1); then
 		echo "ok - checkpatch: $f"
 	else

@@ -10,21 +10,37 @@ set -euo pipefail
 
 . "$(dirname "$0")/common.sh"
 
-kdir=${1:?usage: module.sh KDIR [make args]}
+# --tests builds the test modules of selftests/modules/ instead
+what=taxcut
+if [ "${1:-}" = --tests ]; then
+	what=tests
+	shift
+fi
+kdir=${1:?usage: module.sh [--tests] KDIR [make args]}
 shift
 krel=$(kernel_release "$kdir")
 [ -n "$krel" ] ||
 	die "$kdir is not a prepared kernel tree (no utsrelease.h): run 'make deps' or 'make kernel'"
 out="$TAXCUT_BUILD/module/$krel"
+[ $what = tests ] && out="$TAXCUT_BUILD/module-tests/$krel"
 mkdir -p "$out"
 
 # refresh the mirror: new files linked, removed ones dropped
-for item in Kbuild VERSION arch drivers include; do
-	[ -e "$TAXCUT_TOP/$item" ] && cp -rsf "$TAXCUT_TOP/$item" "$out/"
-done
+if [ $what = tests ]; then
+	cp -rsf "$TAXCUT_TOP"/selftests/modules/* "$TAXCUT_TOP/include" "$out/"
+else
+	for item in Kbuild VERSION arch drivers include; do
+		[ -e "$TAXCUT_TOP/$item" ] && cp -rsf "$TAXCUT_TOP/$item" "$out/"
+	done
+fi
 find "$out" -xtype l -delete
 
 # kbuild says it skips BTF when the tree has no vmlinux: expected, not news
-make -s -C "$kdir" M="$out" "$@" modules 2>&1 | grep -v '^Skipping BTF generation' >&2 || true
-[ "${PIPESTATUS[0]}" -eq 0 ] || die "building taxcut.ko against $krel failed"
-echo "$out/taxcut.ko"
+rc=0
+make -s -C "$kdir" M="$out" "$@" modules 2>&1 | { grep -v '^Skipping BTF generation' >&2 || true; } || rc=$?
+[ $rc -eq 0 ] || die "building the $what module(s) against $krel failed"
+if [ $what = tests ]; then
+	ls "$out"/*.ko
+else
+	echo "$out/taxcut.ko"
+fi

@@ -1,0 +1,135 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The emulated KVM host (tools/qemu) against guest kernels whose KVM code no
+# one here wrote: the stock Debian 6.1 kernel, 4 vCPUs, in the configurations
+# of the emulated-host issue. Each boot is checked three ways: the guest's
+# own tests (TAP), its boot log, and the host's exit accounting (exits.json,
+# deltas between the marks the guest test module takes).
+set -uo pipefail
+
+. "$(dirname "$0")/../lib/kernels.sh"
+lib=$TAXCUT_TOP/selftests/lib
+out=$TAXCUT_BUILD/check/kvmhost
+mkdir -p "$out"
+
+if ! qemu=$("$TAXCUT_TOP/tools/build/qemu.sh" 2>"$out/qemu-build.log"); then
+	echo "not ok - kvmhost: the emulated KVM host (tools/qemu) builds"
+	tail -n 20 "$out/qemu-build.log" | sed 's/^/#   /'
+	exit 0
+fi
+
+# expect NAME CONDITION...: a TAP line for a shell test
+expect() {
+	local name=$1
+	shift
+	if "$@"; then echo "ok - $name"; else echo "not ok - $name"; fi
+}
+
+# delta BOOT FROM TO KEY...: exit-count delta from the boot's accounting
+delta() {
+	local dir=$1
+	shift
+	"$lib/exits.py" "$dir/exits.json" "$@" 2>/dev/null || echo -1
+}
+
+# in_log BOOT REGEX: the guest's kernel log has a line matching REGEX
+in_log() {
+	grep -qE "$2" "$1/console.log"
+}
+
+k=debian-6.1
+if ! ko=$("$TAXCUT_TOP/tools/build/module.sh" "$(kernel_kdir $k)" 2>"$out/$k-build.log") ||
+	! tko=$("$TAXCUT_TOP/tools/build/module.sh" --tests "$(kernel_kdir $k)" 2>>"$out/$k-build.log"); then
+	echo "not ok - kvmhost/$k: modules build"
+	tail -n 20 "$out/$k-build.log" | sed 's/^/#   /'
+	exit 0
+fi
+"$lib/initramfs.sh" "$out/$k.cpio.gz" "$ko" $tko
+
+# boot NAME CPU TESTS [boot.sh options]: one guest, then its own TAP lines
+boot() {
+	local name=$1 cpu=$2 tests=$3
+	shift 3
+	"$lib/boot.sh" --out "$out/$name" --qemu "$qemu" --kernel "$(kernel_image $k)" \
+		--initrd "$out/$k.cpio.gz" --cpu "$cpu" --smp 4 --timeout 300 \
+		--tests "$tests" --append "ignore_loglevel" --emu on "$@"
+	"$lib/check-boot.sh" "$out/$name" "kvmhost/$name"
+}
+
+n=500	# multicast calls of the ipi workload (tc_hosttest's default)
+
+# 1. Every PV feature on, hint off: x2APIC, PV IPIs, PV spinlocks.
+# no_ipi_broadcast=1 keeps Linux from using the all-but-self shorthand for
+# the broadcast, so the call goes through send_IPI_mask, the PV IPI path.
+b=$out/pv
+boot pv max,kvm=on kvm_abi,kvm_ipi,kvm_lock --append "ignore_loglevel no_ipi_broadcast=1"
+expect "kvmhost/pv: the guest enabled x2APIC" in_log "$b" "x2apic enabled"
+expect "kvmhost/pv: Linux installed its PV IPI path" in_log "$b" "kvm-guest: setup PV IPIs"
+expect "kvmhost/pv: Linux enabled PV spinlocks (PV_UNHALT, no hint)" \
+	in_log "$b" "kvm-guest: PV spinlocks enabled"
+hc=$(delta "$b" 100 101 exits.hypercall.send_ipi)
+icr=$(delta "$b" 100 101 exits.icr)
+echo "# pv: $n multicast calls to 3 CPUs: $hc SEND_IPI hypercalls, $icr ICR writes"
+expect "kvmhost/pv: one SEND_IPI hypercall per multicast call ($hc for $n)" \
+	test "$hc" -ge $n -a "$hc" -le $((n + n / 10))
+expect "kvmhost/pv: no ICR write for the multicast ($icr in all, other IPIs)" \
+	test "$icr" -ge 0 -a "$icr" -lt $((n / 10))
+kick=$(delta "$b" 200 201 exits.hypercall.kick_cpu)
+echo "# pv: lock contention on 4 vCPUs: $kick KICK_CPU hypercalls"
+expect "kvmhost/pv: lock contention issues KICK_CPU hypercalls ($kick)" test "$kick" -gt 0
+
+# 2. PV IPI off, physical destination mode (Linux forces x2apic_phys when
+# it enables x2APIC without interrupt remapping): one ICR write per target.
+b=$out/nopvipi
+boot nopvipi max,kvm=on,kvm-pv-ipi=off kvm_ipi --append "ignore_loglevel no_ipi_broadcast=1"
+expect "kvmhost/nopvipi: no PV IPI path without the feature" \
+	eval "! in_log $b 'setup PV IPIs'"
+expect "kvmhost/nopvipi: physical x2APIC destination mode" \
+	in_log "$b" "Switched APIC routing to physical x2apic"
+phys=$(delta "$b" 100 101 exits.icr.physical)
+hc=$(delta "$b" 100 101 exits.hypercall.send_ipi)
+echo "# nopvipi (physical): $n multicast calls to 3 CPUs: $phys ICR writes, $hc SEND_IPI"
+expect "kvmhost/nopvipi: one ICR write per target in physical mode ($phys for $n x 3)" \
+	test "$phys" -ge $((3 * n)) -a "$phys" -le $((3 * n + n / 10))
+expect "kvmhost/nopvipi: no SEND_IPI hypercall ($hc)" test "$hc" -eq 0
+
+# 2b. PV IPI off, cluster destination mode: with interrupt remapping (an
+# emulated intel-iommu with x2APIC support) Linux keeps x2APIC cluster mode,
+# where one ICR write reaches every CPU of a 16-CPU cluster.
+b=$out/cluster
+boot cluster max,kvm=on,kvm-pv-ipi=off kvm_ipi \
+	--append "ignore_loglevel no_ipi_broadcast=1 intel_iommu=on" \
+	--qemu-args "-device intel-iommu,intremap=on,eim=on"
+expect "kvmhost/cluster: cluster x2APIC destination mode" \
+	in_log "$b" "Switched APIC routing to cluster x2apic"
+lg=$(delta "$b" 100 101 exits.icr.logical)
+phys=$(delta "$b" 100 101 exits.icr.physical)
+echo "# cluster: $n multicast calls to 3 CPUs: $lg logical ICR writes, $phys physical"
+expect "kvmhost/cluster: one ICR write per cluster ($lg for $n, one cluster)" \
+	test "$lg" -ge $n -a "$lg" -le $((n + n / 10))
+
+# 3. The dedicated hint: PV spinlocks off because of it, cpuidle-haltpoll
+# registers and turns host polling off with POLL_CONTROL on every CPU.
+b=$out/dedicated
+boot dedicated max,kvm=on,kvm-hint-dedicated=on kvm_abi,kvm_idle
+expect "kvmhost/dedicated: PV spinlocks disabled because of the hint" \
+	in_log "$b" "PV spinlocks disabled with KVM_HINTS_REALTIME hints"
+pc=$(delta "$b" boot end exits.msr_write.kvm_poll_control)
+echo "# dedicated: $pc POLL_CONTROL writes"
+expect "kvmhost/dedicated: POLL_CONTROL written on each of the 4 CPUs ($pc)" test "$pc" -ge 4
+
+# 4. Every PV feature off: the ABI answers -KVM_ENOSYS and #GP.
+boot nofeatures max,kvm=on,kvm-pv-ipi=off,kvm-pv-unhalt=off,kvm-poll-control=off,kvm-steal-time=off,kvm-pv-sched-yield=off,kvm-pv-tlb-flush=off kvm_abi
+
+# 5. Steal time and PV TLB flush, vCPUs 1-3 preempted 4 ms in every 10 ms:
+# shootdowns to preempted vCPUs are deferred to their next entry.
+b=$out/preempt
+boot preempt max,kvm=on kvm_tlb \
+	--emu preempt-vcpus=1-3,preempt-ns=4000000,preempt-period-ns=10000000
+expect "kvmhost/preempt: Linux uses the PV TLB flush" in_log "$b" "KVM setup pv remote TLB flush"
+pre=$(delta "$b" boot end host.preemptions)
+fl=$(delta "$b" boot end host.tlb_flushes_on_resume)
+st=$(delta "$b" boot end host.steal_ns)
+echo "# preempt: $pre injected preemptions, $fl deferred TLB flushes done on resume, steal $((st / 1000000)) ms"
+expect "kvmhost/preempt: preemption was injected ($pre)" test "$pre" -gt 0
+expect "kvmhost/preempt: flushes to preempted vCPUs were deferred ($fl)" test "$fl" -gt 0
