@@ -38,6 +38,10 @@ static int iterations = 500;
 module_param(iterations, int, 0444);
 MODULE_PARM_DESC(iterations, "workload iterations (ipi, lock)");
 
+static int hold_us = 20000;
+module_param(hold_us, int, 0444);
+MODULE_PARM_DESC(hold_us, "lock: how long each critical section holds the lock");
+
 static unsigned int failures;
 
 #define TAP(cond, fmt, ...) do {					\
@@ -120,6 +124,12 @@ static void abi_hypercalls(u32 f)
 
 	pr_info("# native hypercall instruction: %s\n",
 		vmmcall ? "vmmcall" : "vmcall");
+	if (!has(f, TC_KVM_FEATURE_PV_SEND_IPI))
+		pr_info("# PV_SEND_IPI not advertised: SEND_IPI must return -KVM_ENOSYS\n");
+	if (!has(f, TC_KVM_FEATURE_PV_UNHALT))
+		pr_info("# PV_UNHALT not advertised: KICK_CPU must return -KVM_ENOSYS\n");
+	if (!has(f, TC_KVM_FEATURE_PV_SCHED_YIELD))
+		pr_info("# PV_SCHED_YIELD not advertised: SCHED_YIELD must return -KVM_ENOSYS\n");
 	for_each_online_cpu(cpu) {
 		u32 id = cpu_physical_id(cpu);
 
@@ -282,7 +292,9 @@ static int lock_worker(void *unused)
 	for (i = 0; i < iterations; i++) {
 		spin_lock(&contended);
 		shared_counter++;
-		udelay(300);	/* long enough that waiters halt and are kicked */
+		/* long enough that waiters stop spinning, halt and get kicked */
+		udelay(hold_us % 1000);
+		mdelay(hold_us / 1000);
 		spin_unlock(&contended);
 		cond_resched();
 	}
@@ -313,8 +325,8 @@ static void run_lock(void)
 	}
 	wait_for_completion(&lock_done);
 	mark(201);
-	pr_info("# lock: %u CPUs x %d critical sections, marks 200-201\n",
-		n, iterations);
+	pr_info("# lock: %u CPUs x %d critical sections of %d us, marks 200-201\n",
+		n, iterations, hold_us);
 	TAP(n == num_online_cpus() && shared_counter == (unsigned long)n * iterations,
 	    "lock workload: counter %lu == %u x %d", shared_counter, n, iterations);
 }

@@ -1,4 +1,4 @@
 # SPDX-License-Identifier: GPL-2.0
 # Spinlock contention on every CPU between marks 200 and 201; with PV
 # spinlocks the host side sees KICK_CPU hypercalls.
-hosttest lock iterations=100
+hosttest lock iterations=8 hold_us=20000
