@@ -32,6 +32,11 @@ delta() {
 	"$lib/exits.py" "$dir/exits.json" "$@" 2>/dev/null || echo -1
 }
 
+# between VALUE LOW HIGH: LOW <= VALUE <= HIGH
+between() {
+	[ "$1" -ge "$2" ] && [ "$1" -le "$3" ]
+}
+
 # in_log BOOT REGEX: the guest's kernel log has a line matching REGEX
 in_log() {
 	grep -qE "$2" "$1/console.log"
@@ -74,9 +79,9 @@ hc=$(delta "$b" 100 101 exits.hypercall.send_ipi)
 icr=$(delta "$b" 100 101 exits.icr)
 echo "# pv: $n multicast calls to 3 CPUs: $hc SEND_IPI hypercalls, $icr ICR writes"
 expect "kvmhost/pv: one SEND_IPI hypercall per multicast call ($hc for $n)" \
-	test "$hc" -ge $n -a "$hc" -le $((n + n / 10))
+	between "$hc" $n $((n + n / 10))
 expect "kvmhost/pv: no ICR write for the multicast ($icr in all, other IPIs)" \
-	test "$icr" -ge 0 -a "$icr" -lt $((n / 10))
+	between "$icr" 0 $((n / 10 - 1))
 kick=$(delta "$b" 200 201 exits.hypercall.kick_cpu)
 echo "# pv: lock contention on 4 vCPUs: $kick KICK_CPU hypercalls"
 expect "kvmhost/pv: lock contention issues KICK_CPU hypercalls ($kick)" test "$kick" -gt 0
@@ -93,7 +98,7 @@ phys=$(delta "$b" 100 101 exits.icr.physical)
 hc=$(delta "$b" 100 101 exits.hypercall.send_ipi)
 echo "# nopvipi (physical): $n multicast calls to 3 CPUs: $phys ICR writes, $hc SEND_IPI"
 expect "kvmhost/nopvipi: one ICR write per target in physical mode ($phys for $n x 3)" \
-	test "$phys" -ge $((3 * n)) -a "$phys" -le $((3 * n + n / 10))
+	between "$phys" $((3 * n)) $((3 * n + n / 10))
 expect "kvmhost/nopvipi: no SEND_IPI hypercall ($hc)" test "$hc" -eq 0
 
 # 2b. PV IPI off, cluster destination mode: with interrupt remapping (an
@@ -109,7 +114,7 @@ lg=$(delta "$b" 100 101 exits.icr.logical)
 phys=$(delta "$b" 100 101 exits.icr.physical)
 echo "# cluster: $n multicast calls to 3 CPUs: $lg logical ICR writes, $phys physical"
 expect "kvmhost/cluster: one ICR write per cluster ($lg for $n, one cluster)" \
-	test "$lg" -ge $n -a "$lg" -le $((n + n / 10))
+	between "$lg" $n $((n + n / 10))
 
 # 3. The dedicated hint: PV spinlocks off because of it, cpuidle-haltpoll
 # registers and turns host polling off with POLL_CONTROL on every CPU.
