@@ -7,6 +7,11 @@
  *                                     return value against the ABI
  *   insmod tc_hosttest.ko run=ipi     multicast smp_call_function_many()
  *   insmod tc_hosttest.ko run=lock    spinlock contention on every CPU
+ *   insmod tc_hosttest.ko run=stress  seconds=N of cross-CPU calls,
+ *                                     multicast IPIs, hrtimers and lock
+ *                                     contention on every CPU; checks that
+ *                                     no call, IPI or timer is lost,
+ *                                     misrouted or early
  *
  * Workloads are bracketed by the emulated host's MARK hypercall so that the
  * host-side test reads exact exit-count deltas. Results are TAP lines in
@@ -20,6 +25,11 @@
 #include <linux/completion.h>
 #include <linux/cpumask.h>
 #include <linux/delay.h>
+#include <linux/hrtimer.h>
+#include <linux/jiffies.h>
+#include <linux/ktime.h>
+#include <linux/percpu.h>
+#include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/spinlock.h>
 #include <asm/apic.h>
@@ -33,7 +43,7 @@
 
 static char *run = "abi";
 module_param(run, charp, 0444);
-MODULE_PARM_DESC(run, "abi, ipi or lock");
+MODULE_PARM_DESC(run, "abi, ipi, lock or stress");
 static int iterations = 500;
 module_param(iterations, int, 0444);
 MODULE_PARM_DESC(iterations, "workload iterations (ipi, lock)");
@@ -41,6 +51,10 @@ MODULE_PARM_DESC(iterations, "workload iterations (ipi, lock)");
 static int hold_us = 20000;
 module_param(hold_us, int, 0444);
 MODULE_PARM_DESC(hold_us, "lock: how long each critical section holds the lock");
+
+static int seconds = 60;
+module_param(seconds, int, 0444);
+MODULE_PARM_DESC(seconds, "stress: how long to run");
 
 static unsigned int failures;
 
@@ -331,6 +345,236 @@ static void run_lock(void)
 	    "lock workload: counter %lu == %u x %d", shared_counter, n, iterations);
 }
 
+/*
+ * run=stress: one worker per CPU, each round arms a pinned hrtimer, makes an
+ * asynchronous cross-CPU call to a random other CPU and waits for it, every
+ * fourth round a multicast call to all other CPUs, then takes the shared
+ * spinlock a few times (now and then long enough that waiters halt), and
+ * finally waits for its timer. Waits are bounded, so a lost IPI or timer is
+ * counted instead of hanging the guest.
+ */
+#define STRESS_WAIT	(10 * HZ)
+
+struct stress_worker {
+	int cpu;
+	u32 rnd;
+	struct task_struct *task;
+
+	call_single_data_t csd;
+	struct completion call_done;
+	int call_target;
+	unsigned long calls, calls_done, calls_lost, misrouted;
+	unsigned long multicasts;
+
+	struct hrtimer timer;
+	struct completion timer_done;
+	ktime_t timer_expires;
+	unsigned long timers, timers_fired, timers_lost, timers_early;
+	s64 max_late_ns;
+
+	unsigned long acquired;
+};
+
+static struct stress_worker *workers;
+static DEFINE_PER_CPU(unsigned long, multicast_received);
+static DEFINE_SPINLOCK(stress_lock);
+static unsigned long stress_counter;
+static atomic_t stress_running;
+static DECLARE_COMPLETION(stress_done);
+
+static u32 stress_random(struct stress_worker *w)
+{
+	/* xorshift32: cheap, and the same run on every boot */
+	w->rnd ^= w->rnd << 13;
+	w->rnd ^= w->rnd >> 17;
+	w->rnd ^= w->rnd << 5;
+	return w->rnd;
+}
+
+static void stress_call(void *info)
+{
+	struct stress_worker *w = info;
+
+	if (smp_processor_id() != w->call_target)
+		w->misrouted++;
+	w->calls_done++;
+	complete(&w->call_done);
+}
+
+static void stress_multicast(void *info)
+{
+	this_cpu_inc(multicast_received);
+}
+
+static enum hrtimer_restart stress_timer(struct hrtimer *t)
+{
+	struct stress_worker *w = container_of(t, struct stress_worker, timer);
+	s64 late = ktime_to_ns(ktime_sub(ktime_get(), w->timer_expires));
+
+	if (late < 0)
+		w->timers_early++;
+	w->max_late_ns = max(w->max_late_ns, late);
+	w->timers_fired++;
+	complete(&w->timer_done);
+	return HRTIMER_NORESTART;
+}
+
+/* A random online CPU other than this one, or -1 if there is none. */
+static int stress_pick_target(struct stress_worker *w)
+{
+	unsigned int n = num_online_cpus(), skip;
+	int cpu;
+
+	if (n < 2)
+		return -1;
+	skip = stress_random(w) % (n - 1);
+	for_each_online_cpu(cpu) {
+		if (cpu == w->cpu)
+			continue;
+		if (!skip--)
+			return cpu;
+	}
+	return -1;
+}
+
+static bool stress_round(struct stress_worker *w, unsigned long round)
+{
+	int target, i;
+
+	w->timer_expires = ktime_add_us(ktime_get(), 50 + stress_random(w) % 1950);
+	reinit_completion(&w->timer_done);
+	hrtimer_start(&w->timer, w->timer_expires, HRTIMER_MODE_ABS_PINNED);
+	w->timers++;
+
+	target = stress_pick_target(w);
+	if (target >= 0) {
+		reinit_completion(&w->call_done);
+		w->call_target = target;
+		if (!smp_call_function_single_async(target, &w->csd)) {
+			w->calls++;
+			if (!wait_for_completion_timeout(&w->call_done, STRESS_WAIT)) {
+				/* the csd may still be queued: stop using it */
+				w->calls_lost++;
+				return false;
+			}
+		}
+	}
+
+	if (!(round % 4)) {
+		preempt_disable();
+		smp_call_function_many(cpu_online_mask, stress_multicast, NULL, true);
+		preempt_enable();
+		w->multicasts++;
+	}
+
+	for (i = 0; i < 8; i++) {
+		spin_lock(&stress_lock);
+		stress_counter++;
+		/* now and then long enough that spinning waiters halt */
+		udelay(!(round % 64) && !i ? 2000 : stress_random(w) % 20);
+		spin_unlock(&stress_lock);
+		w->acquired++;
+	}
+
+	if (!wait_for_completion_timeout(&w->timer_done, STRESS_WAIT)) {
+		w->timers_lost++;
+		hrtimer_cancel(&w->timer);
+	}
+	return true;
+}
+
+static int stress_worker_fn(void *data)
+{
+	struct stress_worker *w = data;
+	unsigned long end = jiffies + seconds * HZ, round = 0;
+
+	while (time_before(jiffies, end) && stress_round(w, round++))
+		cond_resched();
+	if (atomic_dec_and_test(&stress_running))
+		complete(&stress_done);
+	return 0;
+}
+
+static void run_stress(void)
+{
+	unsigned long calls = 0, done = 0, lost = 0, misrouted = 0;
+	unsigned long multicasts = 0, received = 0, acquired = 0;
+	unsigned long timers = 0, fired = 0, tlost = 0, early = 0;
+	unsigned int online = num_online_cpus(), started = 0;
+	s64 max_late = 0;
+	int cpu;
+
+	workers = kcalloc(nr_cpu_ids, sizeof(*workers), GFP_KERNEL);
+	if (!workers) {
+		TAP(false, "stress: workers allocated");
+		return;
+	}
+	atomic_set(&stress_running, 1);
+	mark(300);
+	for_each_online_cpu(cpu) {
+		struct stress_worker *w = &workers[cpu];
+
+		w->cpu = cpu;
+		w->rnd = 2654435761u * (cpu + 1);
+		INIT_CSD(&w->csd, stress_call, w);
+		init_completion(&w->call_done);
+		init_completion(&w->timer_done);
+		hrtimer_init(&w->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_PINNED);
+		w->timer.function = stress_timer;
+		w->task = kthread_create(stress_worker_fn, w, "tc_stress/%d", cpu);
+		if (IS_ERR(w->task))
+			continue;
+		kthread_bind(w->task, cpu);
+		atomic_inc(&stress_running);
+		wake_up_process(w->task);
+		started++;
+	}
+	if (atomic_dec_and_test(&stress_running))
+		complete(&stress_done);
+	wait_for_completion(&stress_done);
+	mark(301);
+
+	for_each_online_cpu(cpu) {
+		struct stress_worker *w = &workers[cpu];
+
+		calls += w->calls;
+		done += w->calls_done;
+		lost += w->calls_lost;
+		misrouted += w->misrouted;
+		multicasts += w->multicasts;
+		received += per_cpu(multicast_received, cpu);
+		timers += w->timers;
+		fired += w->timers_fired;
+		tlost += w->timers_lost;
+		early += w->timers_early;
+		max_late = max(max_late, w->max_late_ns);
+		acquired += w->acquired;
+	}
+
+	pr_info("# stress: %d s on %u CPUs, marks 300-301\n", seconds, started);
+	pr_info("# stress: %lu cross-CPU calls, %lu multicasts, %lu timers (latest by %lld us), %lu lock sections\n",
+		calls, multicasts, timers, max_late / 1000, acquired);
+	TAP(started == online, "stress: a worker on each of the %u CPUs (%u)",
+	    online, started);
+	TAP(calls > 0 && done == calls && !lost,
+	    "stress: every cross-CPU call ran (%lu of %lu, %lu lost)",
+	    done, calls, lost);
+	TAP(!misrouted, "stress: every call ran on the CPU it was sent to (%lu elsewhere)",
+	    misrouted);
+	TAP(multicasts > 0 && received == multicasts * (online - 1),
+	    "stress: every multicast reached every other CPU (%lu of %lu x %u)",
+	    received, multicasts, online - 1);
+	TAP(timers > 0 && fired == timers && !tlost,
+	    "stress: every timer fired (%lu of %lu, %lu lost)", fired, timers, tlost);
+	TAP(!early, "stress: no timer fired early (%lu)", early);
+	TAP(stress_counter == acquired,
+	    "stress: the spinlock excluded (counter %lu, %lu sections)",
+	    stress_counter, acquired);
+	/* a lost call leaves its csd queued: keep the workers' memory */
+	if (!lost)
+		kfree(workers);
+}
+
 static int __init tc_hosttest_init(void)
 {
 	if (!strcmp(run, "abi"))
@@ -339,8 +583,11 @@ static int __init tc_hosttest_init(void)
 		run_ipi();
 	else if (!strcmp(run, "lock"))
 		run_lock();
+	else if (!strcmp(run, "stress") && seconds > 0)
+		run_stress();
 	else {
-		pr_err("run=%s: expected abi, ipi or lock\n", run);
+		pr_err("run=%s seconds=%d: expected abi, ipi, lock or stress (seconds > 0)\n",
+		       run, seconds);
 		return -EINVAL;
 	}
 	pr_info("# done: %u failed\n", failures);

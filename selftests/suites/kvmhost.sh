@@ -42,16 +42,25 @@ in_log() {
 	grep -qE "$2" "$1/console.log"
 }
 
-k=debian-6.1
-if ! ko=$("$TAXCUT_TOP/tools/build/module.sh" "$(kernel_kdir $k)" 2>"$out/$k-build.log") ||
-	! tko=$("$TAXCUT_TOP/tools/build/module.sh" --tests "$(kernel_kdir $k)" 2>>"$out/$k-build.log"); then
-	echo "not ok - kvmhost/$k: modules build"
-	tail -n 20 "$out/$k-build.log" | sed 's/^/#   /'
-	exit 0
-fi
-"$lib/initramfs.sh" "$out/$k.cpio.gz" "$ko" $tko
+# prepare KERNEL: taxcut, the test modules and an initramfs for KERNEL
+prepare() {
+	local k=$1 kdir ko tko
+	if ! kdir=$(kernel_kdir "$k" 2>"$out/$k-build.log") ||
+		! ko=$("$TAXCUT_TOP/tools/build/module.sh" "$kdir" 2>>"$out/$k-build.log") ||
+		! tko=$("$TAXCUT_TOP/tools/build/module.sh" --tests "$kdir" 2>>"$out/$k-build.log"); then
+		echo "not ok - kvmhost/$k: modules build"
+		tail -n 20 "$out/$k-build.log" | sed 's/^/#   /'
+		return 1
+	fi
+	# shellcheck disable=SC2086 # one path per test module
+	"$lib/initramfs.sh" "$out/$k.cpio.gz" "$ko" $tko
+}
 
-# boot NAME CPU TESTS [boot.sh options]: one guest, then its own TAP lines
+k=debian-6.1
+prepare $k || exit 0
+
+# boot NAME CPU TESTS [boot.sh options]: one guest of kernel $k, then its
+# own TAP lines
 boot() {
 	local name=$1 cpu=$2 tests=$3
 	shift 3
@@ -141,3 +150,19 @@ st=$(delta "$b" boot end host.steal_ns)
 echo "# preempt: $pre injected preemptions, $fl deferred TLB flushes done on resume, steal $((st / 1000000)) ms"
 expect "kvmhost/preempt: preemption was injected ($pre)" test "$pre" -gt 0
 expect "kvmhost/preempt: flushes to preempted vCPUs were deferred ($fl)" test "$fl" -gt 0
+
+# 6. SMP stress, 60 s on 4 vCPUs under both kernels: every PV feature on,
+# hint off (PV spinlocks halt and kick), every vCPU preempted now and then.
+for k in "${TEST_KERNELS[@]}"; do
+	[ $k = debian-6.1 ] || prepare $k || continue
+	b=$out/stress-$k
+	boot stress-$k $m stress --timeout 600 \
+		--emu preempt-vcpus=all,preempt-ns=1000000,preempt-period-ns=50000000
+	hc=$(delta "$b" 300 301 exits.hypercall.send_ipi)
+	kick=$(delta "$b" 300 301 exits.hypercall.kick_cpu)
+	wake=$(delta "$b" 300 301 exits.halt_wakeup)
+	drop=$(delta "$b" boot end host.dropped_events)
+	echo "# stress-$k: $hc SEND_IPI, $kick KICK_CPU hypercalls, $wake halt wakeups"
+	expect "kvmhost/stress-$k: the IPIs went through the PV IPI path ($hc)" test "$hc" -gt 0
+	expect "kvmhost/stress-$k: the exit accounting dropped nothing ($drop)" test "$drop" -eq 0
+done
