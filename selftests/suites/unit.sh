@@ -10,6 +10,7 @@ mkdir -p "$out"
 # test -> the pure sources it tests
 declare -A sources=(
 	[kvm_cpuid_test]="arch/x86/kernel/kvm/kvm_cpuid.c"
+	[haltpoll_policy_test]="drivers/cpuidle/haltpoll_policy.c"
 )
 
 for test in "${!sources[@]}"; do
@@ -17,7 +18,8 @@ for test in "${!sources[@]}"; do
 	for s in ${sources[$test]}; do src+=("$top/$s"); done
 	if ! gcc -std=gnu11 -O1 -g -Wall -Wextra -Werror \
 		-fsanitize=address,undefined -fno-sanitize-recover=all \
-		-I"$top/include" -I"$top/arch/x86/kernel/kvm" -I"$top/selftests/unit" \
+		-I"$top/include" -I"$top/arch/x86/kernel/kvm" -I"$top/drivers/cpuidle" \
+		-I"$top/selftests/unit" \
 		-o "$out/$test" "$top/selftests/unit/$test.c" "${src[@]}" 2>"$out/$test.err"; then
 		echo "not ok - unit/$test builds"
 		sed 's/^/#   /' "$out/$test.err"

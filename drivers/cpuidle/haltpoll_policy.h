@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * taxcut's adaptive guest halt-polling policy: how long an idle CPU polls
+ * before it halts. Pure (no kernel state): the in-tree governor and the
+ * loadable cpuidle driver feed it idle periods and ask it for a budget.
+ *
+ * Each CPU keeps a decayed histogram of its recent idle periods, measured
+ * whole (polling and halting together). The target window is the one that
+ * maximises  hit_worth * (periods it would catch) - window * (periods it
+ * would miss), i.e. a poll is kept only while the halt latency it saves is
+ * worth more than the polling time it wastes. The window moves towards the
+ * target at most by upstream's grow and shrink factors per idle period, and
+ * the poll never runs past the next timer event the CPU knows about.
+ * docs/haltpoll.md explains the design.
+ */
+#ifndef _TAXCUT_HALTPOLL_POLICY_H
+#define _TAXCUT_HALTPOLL_POLICY_H
+
+#include <taxcut/pure.h>
+
+/*
+ * Idle-period buckets: [0, 1 us), then four per octave from 1 us (units
+ * of 1024 ns) up to TC_HP_MAX_NS; the last bucket holds everything longer.
+ */
+#define TC_HP_PER_OCTAVE	4
+#define TC_HP_OCTAVES		13
+#define TC_HP_BUCKETS		(1 + TC_HP_OCTAVES * TC_HP_PER_OCTAVE + 1)
+#define TC_HP_MAX_NS		8000000u	/* largest allowed window cap */
+
+/* Histogram weights decay by 1/2^TC_HP_DECAY_SHIFT per idle period. */
+#ifndef TC_HP_DECAY_SHIFT
+#define TC_HP_DECAY_SHIFT	2
+#endif
+/* The window shrinks only after this many periods in a row ask for it. */
+#define TC_HP_SHRINK_AFTER	2
+#define TC_HP_WEIGHT		(1u << 16)	/* weight of a new idle period */
+
+struct tc_hp_params {
+	u32 max_ns;		/* guest_halt_poll_ns: the window's cap */
+	u32 grow;		/* guest_halt_poll_grow: factor, 0 = jump */
+	u32 grow_start_ns;	/* guest_halt_poll_grow_start: first window */
+	u32 shrink;		/* guest_halt_poll_shrink: divisor, 0 = jump */
+	bool allow_shrink;	/* guest_halt_poll_allow_shrink */
+	u32 hit_worth_ns;	/* wasted polling one caught wakeup is worth */
+};
+
+/* Upstream's defaults where the meaning is the same, and ours. */
+#define TC_HP_DEFAULT_PARAMS {			\
+	.max_ns = 200000,			\
+	.grow = 2,				\
+	.grow_start_ns = 50000,			\
+	.shrink = 2,				\
+	.allow_shrink = true,			\
+	.hit_worth_ns = 50000,			\
+}
+
+struct tc_hp_stats {
+	u64 polls;		/* idle periods that polled */
+	u64 poll_hits;		/* ... and caught their wakeup polling */
+	u64 poll_misses;	/* ... and ran out of budget, then halted */
+	u64 halts;		/* idle periods that halted (after a miss or not) */
+	u64 poll_ns;		/* time spent polling */
+	u64 wasted_ns;		/* the part of it that timed out */
+	u64 timer_capped;	/* polls cut short by the next timer event */
+};
+
+struct tc_hp_cpu {
+	u32 window_ns;		/* the poll window now */
+	u32 target_ns;		/* where the histogram says it should be */
+	u32 shrink_votes;	/* periods in a row with the target below */
+	u32 hist[TC_HP_BUCKETS];
+	struct tc_hp_stats stats;
+};
+
+/* How an idle period went, as the glue measured it. */
+struct tc_hp_period {
+	u64 idle_ns;		/* whole period: polling and halting */
+	u64 polled_ns;		/* the polling part */
+	u64 budget_ns;		/* what tc_hp_budget() allowed */
+	bool hit;		/* the wakeup came while polling */
+	bool halted;		/* the CPU halted */
+	bool timer_capped;	/* the budget was cut by the next timer */
+};
+
+/* Returns NULL if @p is valid, else the name of the first bad field. */
+const char *tc_hp_params_invalid(const struct tc_hp_params *p);
+
+void tc_hp_cpu_init(struct tc_hp_cpu *c);
+
+/*
+ * The poll budget for the idle period starting now: the window, never past
+ * @next_event_ns (time to the next timer event the CPU knows about, U64_MAX
+ * if none). 0 means halt at once. Sets *@timer_capped if the timer cut it.
+ */
+u64 tc_hp_budget(const struct tc_hp_cpu *c, const struct tc_hp_params *p,
+		 u64 next_event_ns, bool *timer_capped);
+
+/* Learns from one idle period: statistics, histogram, target, window. */
+void tc_hp_record(struct tc_hp_cpu *c, const struct tc_hp_params *p,
+		  const struct tc_hp_period *period);
+
+/* Keeps the window inside the (possibly changed) parameters. */
+void tc_hp_clamp(struct tc_hp_cpu *c, const struct tc_hp_params *p);
+
+/* Bucket of an idle period, and the window that catches a whole bucket. */
+unsigned int tc_hp_bucket(u64 ns);
+u64 tc_hp_bucket_top_ns(unsigned int bucket);
+
+#endif /* _TAXCUT_HALTPOLL_POLICY_H */

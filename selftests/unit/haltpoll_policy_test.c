@@ -1,0 +1,414 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of drivers/cpuidle/haltpoll_policy.c: its buckets and
+ * parameters, the weaknesses of upstream's governor it must not have, and
+ * synthetic idle traces replayed through it and through a model of
+ * upstream's governor (haltpoll_sim.h).
+ */
+#include <stdlib.h>
+#include "haltpoll_sim.h"
+#include "tap.h"
+
+#define US 1000ULL
+#define NO_TIMER (~0ULL)
+#define TRACE_LEN 4000
+
+static struct sim_event trace[TRACE_LEN];
+static u32 rnd_state = 2463534242u;
+
+static u32 rnd(void)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 17;
+	rnd_state ^= rnd_state << 5;
+	return rnd_state;
+}
+
+/* Wakeups @think_us after idle began, plus 2-6 us of wakeup path. */
+static u64 think(u64 think_us)
+{
+	return think_us * US + 2 * US + rnd() % (4 * US);
+}
+
+static void fill(size_t n, u64 arrive_ns)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		trace[i].arrive_ns = arrive_ns;
+		trace[i].next_timer_ns = NO_TIMER;
+	}
+}
+
+static struct sim_result run_taxcut(struct tc_hp_cpu *c, const struct tc_hp_params *p,
+				    size_t n)
+{
+	struct sim_result r = { 0 };
+
+	sim_taxcut(c, p, trace, n, &r);
+	return r;
+}
+
+static void test_buckets(void)
+{
+	bool ordered = true, edges = true;
+	unsigned int i;
+
+	for (i = 0; i + 1 < TC_HP_BUCKETS; i++) {
+		u64 top = tc_hp_bucket_top_ns(i);
+
+		if (i && top <= tc_hp_bucket_top_ns(i - 1))
+			ordered = false;
+		if (tc_hp_bucket(top - 1) != i || tc_hp_bucket(top) != i + 1)
+			edges = false;
+	}
+	tap_ok(ordered, "bucket tops rise strictly");
+	tap_ok(edges, "each bucket ends where the next begins");
+	tap_ok(tc_hp_bucket(0) == 0 && tc_hp_bucket(1023) == 0 && tc_hp_bucket(1024) == 1,
+	       "bucket 0 holds periods under 1024 ns");
+	tap_ok(tc_hp_bucket(~0ULL) == TC_HP_BUCKETS - 1 &&
+	       tc_hp_bucket_top_ns(TC_HP_BUCKETS - 2) > TC_HP_MAX_NS,
+	       "the last bucket holds everything past the largest cap");
+	tap_ok(tc_hp_bucket_top_ns(tc_hp_bucket(100 * US)) <= 100 * US * 5 / 4,
+	       "a bucket's window is within a quarter octave of its periods");
+}
+
+static void test_params(void)
+{
+	const struct tc_hp_params defaults = TC_HP_DEFAULT_PARAMS;
+	struct tc_hp_params p;
+
+	tap_ok(!tc_hp_params_invalid(&defaults), "the defaults are valid");
+	tap_ok(defaults.max_ns == 200000 && defaults.grow == 2 &&
+	       defaults.grow_start_ns == 50000 && defaults.shrink == 2 &&
+	       defaults.allow_shrink, "upstream's defaults for upstream's parameters");
+	p = defaults;
+	p.max_ns = TC_HP_MAX_NS + 1;
+	tap_eq_s(tc_hp_params_invalid(&p) ?: "", "guest_halt_poll_ns", "a cap past the largest is refused");
+	p = defaults;
+	p.grow = 65;
+	tap_eq_s(tc_hp_params_invalid(&p) ?: "", "guest_halt_poll_grow", "grow over 64 is refused");
+	p = defaults;
+	p.grow_start_ns = TC_HP_MAX_NS + 1;
+	tap_eq_s(tc_hp_params_invalid(&p) ?: "", "guest_halt_poll_grow_start",
+		 "grow_start past the largest cap is refused");
+	p = defaults;
+	p.shrink = 65;
+	tap_eq_s(tc_hp_params_invalid(&p) ?: "", "guest_halt_poll_shrink", "shrink over 64 is refused");
+	p = defaults;
+	p.hit_worth_ns = 10000001;
+	tap_eq_s(tc_hp_params_invalid(&p) ?: "", "hit_worth_ns", "hit_worth over 10 ms is refused");
+}
+
+static void test_budget(void)
+{
+	const struct tc_hp_params p = TC_HP_DEFAULT_PARAMS;
+	struct tc_hp_cpu c;
+	bool capped;
+
+	tc_hp_cpu_init(&c);
+	tap_ok(tc_hp_budget(&c, &p, NO_TIMER, &capped) == 0 && !capped,
+	       "a new CPU halts at once (window 0)");
+	c.window_ns = 100 * US;
+	tap_ok(tc_hp_budget(&c, &p, NO_TIMER, &capped) == 100 * US && !capped,
+	       "the budget is the window");
+	tap_ok(tc_hp_budget(&c, &p, 30 * US, &capped) == 30 * US && capped,
+	       "never polls past the next timer event");
+	tap_ok(tc_hp_budget(&c, &p, 0, &capped) == 0 && capped,
+	       "a timer due now means no poll");
+}
+
+/* From a cold start, steady periods of @t_ns: periods until the window
+ * covers them, and hits in the rest. */
+static void test_converges(u64 t_us, unsigned int within)
+{
+	const struct tc_hp_params p = TC_HP_DEFAULT_PARAMS;
+	struct tc_hp_cpu c;
+	struct sim_result r;
+	unsigned int n;
+
+	tc_hp_cpu_init(&c);
+	fill(TRACE_LEN, t_us * US);
+	for (n = 0; n < 100 && c.window_ns < t_us * US; n++)
+		run_taxcut(&c, &p, 1);
+	r = run_taxcut(&c, &p, 1000);
+	tap_ok(n <= within && r.hits == 1000,
+	       "cold start, steady %llu us periods: covered after %u periods (at most %u), then 1000 hits of 1000 (%llu)",
+	       (unsigned long long)t_us, n, within, (unsigned long long)r.hits);
+}
+
+/*
+ * Upstream adapts only on the halted part B of a period and only grows
+ * when B > L: periods in (L, 2L] pay a full poll and a halt for ever.
+ */
+static void test_blind_band(u64 t_us)
+{
+	const struct tc_hp_params p = TC_HP_DEFAULT_PARAMS;
+	struct upstream_cpu u = { 0 };
+	struct sim_result up = { 0 }, tc;
+	struct tc_hp_cpu c;
+
+	fill(TRACE_LEN, t_us * US);
+	sim_upstream(&u, &p, trace, 100, &up);
+	memset(&up, 0, sizeof(up));
+	sim_upstream(&u, &p, trace, 1000, &up);
+	tc_hp_cpu_init(&c);
+	run_taxcut(&c, &p, 100);
+	tc = run_taxcut(&c, &p, 1000);
+	tap_ok(up.hits == 0 && up.wasted_ns > 0 && tc.hits == 1000 && tc.wasted_ns == 0,
+	       "%llu us periods (upstream's blind band at L = %llu us): upstream %llu hits, wastes %llu us; taxcut %llu hits, wastes %llu us",
+	       (unsigned long long)t_us, (unsigned long long)(u.limit_ns / US),
+	       (unsigned long long)up.hits, (unsigned long long)(up.wasted_ns / US),
+	       (unsigned long long)tc.hits, (unsigned long long)(tc.wasted_ns / US));
+}
+
+static void test_whole_period(void)
+{
+	const struct tc_hp_params p = TC_HP_DEFAULT_PARAMS;
+	struct tc_hp_period period = { 0 };
+	struct tc_hp_cpu c;
+
+	tc_hp_cpu_init(&c);
+	c.window_ns = 50 * US;
+	/* polled 50 us, then halted 30 us: the halt alone is under L */
+	period.budget_ns = 50 * US;
+	period.polled_ns = 50 * US;
+	period.idle_ns = 80 * US;
+	period.halted = true;
+	tc_hp_record(&c, &p, &period);
+	tap_ok(c.target_ns >= 80 * US && c.window_ns == c.target_ns,
+	       "a miss of 80 us against a 50 us window (halt 30 us) sets the target to cover 80 us (%u ns) and the window follows within the grow factor (%u ns)",
+	       c.target_ns, c.window_ns);
+	tap_ok(c.stats.polls == 1 && c.stats.poll_misses == 1 && c.stats.halts == 1 &&
+	       c.stats.wasted_ns == 50 * US, "the miss is counted as 50 us wasted");
+}
+
+static void test_one_long_sleep(void)
+{
+	const struct tc_hp_params p = TC_HP_DEFAULT_PARAMS;
+	struct tc_hp_cpu c;
+	u32 before;
+	struct sim_result r;
+
+	tc_hp_cpu_init(&c);
+	fill(TRACE_LEN, 100 * US);
+	run_taxcut(&c, &p, 200);
+	before = c.window_ns;
+	trace[0].arrive_ns = 20000 * US;
+	run_taxcut(&c, &p, 1);
+	tap_ok(c.window_ns == before, "one 20 ms sleep leaves the window alone (%u -> %u ns)",
+	       before, c.window_ns);
+	fill(TRACE_LEN, 100 * US);
+	r = run_taxcut(&c, &p, 100);
+	tap_ok(r.hits == 100, "and the next 100 us periods are all caught (%llu)",
+	       (unsigned long long)r.hits);
+}
+
+static void test_long_sleeps(void)
+{
+	const struct tc_hp_params p = TC_HP_DEFAULT_PARAMS;
+	struct tc_hp_cpu c;
+	struct sim_result r;
+	unsigned int n;
+
+	tc_hp_cpu_init(&c);
+	fill(TRACE_LEN, 100 * US);
+	run_taxcut(&c, &p, 200);
+	fill(TRACE_LEN, 4000 * US);
+	for (n = 0; n < 100 && c.window_ns; n++)
+		run_taxcut(&c, &p, 1);
+	tap_ok(n <= 12, "after a switch to 4 ms sleeps the window is 0 within %u periods (at most 12)", n);
+	r = run_taxcut(&c, &p, 1000);
+	tap_ok(r.poll_ns == 0, "an idle CPU then never polls (%llu ns)",
+	       (unsigned long long)r.poll_ns);
+	fill(TRACE_LEN, 100 * US);
+	for (n = 0; n < 100 && c.window_ns < 100 * US; n++)
+		run_taxcut(&c, &p, 1);
+	tap_ok(n <= 10, "back to 100 us periods, covered again within %u periods (at most 10)", n);
+}
+
+static void test_timer_cap(void)
+{
+	const struct tc_hp_params p = TC_HP_DEFAULT_PARAMS;
+	struct tc_hp_cpu c;
+	struct sim_result r;
+	size_t i;
+
+	tc_hp_cpu_init(&c);
+	fill(TRACE_LEN, 100 * US);
+	run_taxcut(&c, &p, 100);
+	for (i = 0; i < 1000; i++)
+		trace[i].next_timer_ns = 30 * US;
+	r = run_taxcut(&c, &p, 1000);
+	tap_ok(r.poll_ns <= 1000 * 30 * US && c.stats.timer_capped >= 1000,
+	       "with a timer 30 us out, 1000 periods poll %llu us in all (at most 30000)",
+	       (unsigned long long)(r.poll_ns / US));
+}
+
+/* Random periods and random parameter changes: the window stays inside. */
+static void test_bounds(void)
+{
+	struct tc_hp_params p = TC_HP_DEFAULT_PARAMS;
+	struct tc_hp_cpu c;
+	bool inside = true;
+	size_t i;
+
+	tc_hp_cpu_init(&c);
+	for (i = 0; i < 200000; i++) {
+		struct sim_result r = { 0 };
+		struct sim_event ev = { rnd() % (1u << (rnd() % 24)), NO_TIMER };
+
+		if (!(i % 1000)) {
+			p.max_ns = rnd() % (TC_HP_MAX_NS + 1);
+			p.grow = rnd() % 65;
+			p.grow_start_ns = rnd() % (TC_HP_MAX_NS + 1);
+			p.shrink = rnd() % 65;
+			p.allow_shrink = rnd() & 1;
+			p.hit_worth_ns = rnd() % 10000001;
+			tc_hp_clamp(&c, &p);
+		}
+		if (c.window_ns > p.max_ns)
+			inside = false;
+		sim_taxcut(&c, &p, &ev, 1, &r);
+		if (c.window_ns > p.max_ns || c.target_ns > p.max_ns ||
+		    r.poll_ns > p.max_ns)
+			inside = false;
+	}
+	tap_ok(inside, "200000 random periods under random valid parameters: window and poll never exceed the cap");
+}
+
+static void test_knobs(void)
+{
+	struct tc_hp_params p = TC_HP_DEFAULT_PARAMS;
+	struct tc_hp_cpu c;
+	bool never_down = true;
+	u32 prev;
+	size_t i;
+
+	tc_hp_cpu_init(&c);
+	p.grow = 0;
+	fill(TRACE_LEN, 150 * US);
+	run_taxcut(&c, &p, 1);
+	tap_ok(c.window_ns >= 150 * US, "grow 0 jumps to the target at once (%u ns)", c.window_ns);
+
+	tc_hp_cpu_init(&c);
+	p = (struct tc_hp_params)TC_HP_DEFAULT_PARAMS;
+	p.grow_start_ns = 0;
+	run_taxcut(&c, &p, 1);
+	tap_ok(c.window_ns >= 150 * US, "grow_start 0 does not keep the window at 0 (%u ns)",
+	       c.window_ns);
+
+	tc_hp_cpu_init(&c);
+	p = (struct tc_hp_params)TC_HP_DEFAULT_PARAMS;
+	p.allow_shrink = false;
+	prev = 0;
+	for (i = 0; i < 2000; i++) {
+		struct sim_result r = { 0 };
+		struct sim_event ev = { i < 100 ? 150 * US : 5000 * US, NO_TIMER };
+
+		sim_taxcut(&c, &p, &ev, 1, &r);
+		if (c.window_ns < prev)
+			never_down = false;
+		prev = c.window_ns;
+	}
+	tap_ok(never_down && c.window_ns >= 150 * US,
+	       "allow_shrink N: the window never shrinks (%u ns after 1900 long sleeps)", c.window_ns);
+
+	tc_hp_cpu_init(&c);
+	p = (struct tc_hp_params)TC_HP_DEFAULT_PARAMS;
+	p.hit_worth_ns = 0;
+	fill(TRACE_LEN, 20 * US);
+	run_taxcut(&c, &p, 100);
+	tap_ok(c.window_ns == 0, "hit_worth 0: polling is worth nothing, never polls");
+}
+
+static const char *const trace_names[] = {
+	"think 10 us", "think 50 us", "think 100 us", "think 200 us",
+	"think 500 us", "think 1000 us", "mixed", "bursty",
+};
+
+static void make_trace(unsigned int kind, size_t n)
+{
+	static const u64 thinks[] = { 10, 50, 100, 200, 500, 1000 };
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		u64 t;
+
+		if (kind < 6)
+			t = thinks[kind];
+		else if (kind == 6)
+			t = thinks[rnd() % 6];
+		else
+			t = thinks[(i / 50) % 6];	/* bursts of 50 */
+		trace[i].arrive_ns = think(t);
+		trace[i].next_timer_ns = NO_TIMER;
+	}
+}
+
+/*
+ * The benchmark's workloads as idle traces: taxcut wastes at most half of
+ * what upstream wastes, and on steady think times catches at least as many
+ * wakeups.
+ */
+static void test_against_upstream(void)
+{
+	const struct tc_hp_params p = TC_HP_DEFAULT_PARAMS;
+	unsigned int kind;
+
+	for (kind = 0; kind < ARRAY_SIZE(trace_names); kind++) {
+		struct sim_result tc = { 0 }, up = { 0 };
+		struct upstream_cpu u = { 0 };
+		struct tc_hp_cpu c;
+		bool steady = kind < 6;
+
+		make_trace(kind, TRACE_LEN);
+		tc_hp_cpu_init(&c);
+		sim_taxcut(&c, &p, trace, TRACE_LEN, &tc);
+		sim_upstream(&u, &p, trace, TRACE_LEN, &up);
+		tap_ok(tc.wasted_ns * 2 <= up.wasted_ns && (!steady || tc.hits >= up.hits),
+		       "%s: taxcut wastes %.1f us/period, catches %.1f%%; upstream %.1f us/period, %.1f%%",
+		       trace_names[kind], tc.wasted_ns / 1e3 / TRACE_LEN,
+		       100.0 * tc.hits / TRACE_LEN, up.wasted_ns / 1e3 / TRACE_LEN,
+		       100.0 * up.hits / TRACE_LEN);
+	}
+}
+
+static void test_stats(void)
+{
+	const struct tc_hp_params p = TC_HP_DEFAULT_PARAMS;
+	struct tc_hp_cpu c;
+	const struct tc_hp_stats *s = &c.stats;
+
+	tc_hp_cpu_init(&c);
+	make_trace(6, TRACE_LEN);
+	run_taxcut(&c, &p, TRACE_LEN);
+	tap_ok(s->polls == s->poll_hits + s->poll_misses && s->wasted_ns <= s->poll_ns &&
+	       s->halts >= s->poll_misses && s->halts + s->poll_hits == TRACE_LEN,
+	       "statistics add up (polls %llu = hits %llu + misses %llu, halts %llu)",
+	       (unsigned long long)s->polls, (unsigned long long)s->poll_hits,
+	       (unsigned long long)s->poll_misses, (unsigned long long)s->halts);
+}
+
+int main(void)
+{
+	test_buckets();
+	test_params();
+	test_budget();
+	test_converges(10, 1);
+	test_converges(60, 2);
+	test_converges(150, 3);
+	test_blind_band(55);
+	test_blind_band(105);
+	test_blind_band(150);
+	test_whole_period();
+	test_one_long_sleep();
+	test_long_sleeps();
+	test_timer_cap();
+	test_bounds();
+	test_knobs();
+	test_against_upstream();
+	test_stats();
+	tap_plan(tap_count);
+	return tap_done();
+}
