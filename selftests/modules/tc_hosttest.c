@@ -7,6 +7,8 @@
  *                                     return value against the ABI
  *   insmod tc_hosttest.ko run=ipi     multicast smp_call_function_many()
  *   insmod tc_hosttest.ko run=lock    spinlock contention on every CPU
+ *   insmod tc_hosttest.ko run=mark label=N
+ *                                     one MARK hypercall, for shell tests
  *   insmod tc_hosttest.ko run=stress  seconds=N of cross-CPU calls,
  *                                     multicast IPIs, hrtimers and lock
  *                                     contention on every CPU; checks that
@@ -43,7 +45,7 @@
 
 static char *run = "abi";
 module_param(run, charp, 0444);
-MODULE_PARM_DESC(run, "abi, ipi, lock or stress");
+MODULE_PARM_DESC(run, "abi, ipi, lock, mark or stress");
 static int iterations = 500;
 module_param(iterations, int, 0444);
 MODULE_PARM_DESC(iterations, "workload iterations (ipi, lock)");
@@ -51,6 +53,10 @@ MODULE_PARM_DESC(iterations, "workload iterations (ipi, lock)");
 static int hold_us = 20000;
 module_param(hold_us, int, 0444);
 MODULE_PARM_DESC(hold_us, "lock: how long each critical section holds the lock");
+
+static int label;
+module_param(label, int, 0444);
+MODULE_PARM_DESC(label, "mark: the label to take");
 
 static int seconds = 60;
 module_param(seconds, int, 0444);
@@ -583,10 +589,12 @@ static int __init tc_hosttest_init(void)
 		run_ipi();
 	else if (!strcmp(run, "lock"))
 		run_lock();
+	else if (!strcmp(run, "mark"))
+		mark(label);
 	else if (!strcmp(run, "stress") && seconds > 0)
 		run_stress();
 	else {
-		pr_err("run=%s seconds=%d: expected abi, ipi, lock or stress (seconds > 0)\n",
+		pr_err("run=%s seconds=%d: expected abi, ipi, lock, mark or stress (seconds > 0)\n",
 		       run, seconds);
 		return -EINVAL;
 	}

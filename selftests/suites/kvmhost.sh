@@ -53,7 +53,16 @@ prepare() {
 		return 1
 	fi
 	# shellcheck disable=SC2086 # one path per test module
-	"$lib/initramfs.sh" "$out/$k.cpio.gz" "$ko" $tko
+	"$lib/initramfs.sh" "$out/$k.cpio.gz" "$ko" $tko && prepared+=" $k "
+}
+prepared=""
+
+# ready KERNEL: prepared in this run, or prepare it now
+ready() {
+	case "$prepared" in
+	*" $1 "*) return 0 ;;
+	esac
+	prepare "$1"
 }
 
 k=debian-6.1
@@ -128,7 +137,7 @@ expect "kvmhost/cluster: one ICR write per cluster ($lg for $n, one cluster)" \
 # 3. The dedicated hint: PV spinlocks off because of it, cpuidle-haltpoll
 # registers and turns host polling off with POLL_CONTROL on every CPU.
 b=$out/dedicated
-boot dedicated $m,kvm-hint-dedicated=on kvm_abi,kvm_idle
+boot dedicated $m,kvm-hint-dedicated=on kvm_abi,kvm_idle,idle_held
 expect "kvmhost/dedicated: PV spinlocks disabled because of the hint" \
 	in_log "$b" "PV spinlocks disabled with KVM_HINTS_REALTIME hints"
 pc=$(delta "$b" boot end exits.msr_write.kvm_poll_control)
@@ -151,10 +160,24 @@ echo "# preempt: $pre injected preemptions, $fl deferred TLB flushes done on res
 expect "kvmhost/preempt: preemption was injected ($pre)" test "$pre" -gt 0
 expect "kvmhost/preempt: flushes to preempted vCPUs were deferred ($fl)" test "$fl" -gt 0
 
+# 5b. taxcut's idle driver under both kernels: the dedicated hint, the
+# kernel's own haltpoll driver kept from registering.
+for k in "${TEST_KERNELS[@]}"; do
+	ready $k || continue
+	b=$out/idle-$k
+	boot idle-$k $m,kvm-hint-dedicated=on idle \
+		--append "ignore_loglevel initcall_blacklist=haltpoll_init"
+	pc=$(delta "$b" 400 401 exits.msr_write.kvm_poll_control)
+	want=$((4 + 2 * 3 + 4))
+	echo "# idle-$k: $pc POLL_CONTROL writes from load to unload"
+	expect "kvmhost/idle-$k: POLL_CONTROL written on load, hotplug and unload, $want times ($pc)" \
+		test "$pc" -eq $want
+done
+
 # 6. SMP stress, 60 s on 4 vCPUs under both kernels: every PV feature on,
 # hint off (PV spinlocks halt and kick), every vCPU preempted now and then.
 for k in "${TEST_KERNELS[@]}"; do
-	[ $k = debian-6.1 ] || prepare $k || continue
+	ready $k || continue
 	b=$out/stress-$k
 	boot stress-$k $m stress --timeout 600 \
 		--emu preempt-vcpus=all,preempt-ns=1000000,preempt-period-ns=50000000

@@ -43,6 +43,11 @@ static int __init taxcut_init(void)
 	ret = taxcut_report_init();
 	if (ret)
 		return ret;
+	ret = taxcut_idle_init();
+	if (ret) {
+		taxcut_report_exit();
+		return ret;
+	}
 
 	pr_info("KVM at CPUID 0x%x: features 0x%x, hints 0x%x%s\n",
 		taxcut_kvm.base, taxcut_kvm.features, taxcut_kvm.hints,
@@ -54,6 +59,7 @@ static int __init taxcut_init(void)
 static void __exit taxcut_exit(void)
 {
 	taxcut_report_exit();
+	taxcut_idle_exit();
 }
 
 module_init(taxcut_init);

@@ -13,6 +13,11 @@ extern struct tc_kvm_cpuid taxcut_kvm;
 void taxcut_inspect_init(void);
 int taxcut_policy_show(char *buf);
 
+/* drivers/cpuidle/taxcut_idle.c: the adaptive haltpoll cpuidle driver */
+int taxcut_idle_init(void);
+void taxcut_idle_exit(void);
+int taxcut_idle_show(char *buf, int len);
+
 /* report.c: /sys/kernel/taxcut/ */
 int taxcut_report_init(void);
 void taxcut_report_exit(void);

@@ -1,0 +1,470 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * taxcut_idle: the loadable cpuidle driver that applies taxcut's adaptive
+ * halt-polling policy (haltpoll_policy.c) on kernels whose governors we
+ * cannot extend: cpuidle governors cannot be registered from a module,
+ * drivers can. Whatever governor the kernel runs, state 0 polls for the
+ * policy's budget and then halts; state 1 halts at once, for idle periods
+ * the governor expects to be longer than any poll window.
+ *
+ * Registered with the KVM REALTIME hint (dedicated vCPUs) or force=1. If
+ * another cpuidle driver holds cpuidle (Debian's built-in cpuidle-haltpoll
+ * registers first when the hint is set), taxcut does not take it over: it
+ * names the holder and the boot option that leaves cpuidle to us.
+ *
+ * While registered, host halt-polling is switched off on every online CPU
+ * (MSR_KVM_POLL_CONTROL = 0) and restored on CPU offline and unload.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": idle: " fmt
+
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
+#include <linux/cpuidle.h>
+#include <linux/debugfs.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/percpu.h>
+#include <linux/sched/clock.h>
+#include <linux/sched/idle.h>
+#include <linux/seq_file.h>
+#include <linux/timekeeping.h>
+#include <asm/msr.h>
+#include <asm/processor.h>
+#include <taxcut/kvm_abi.h>
+#include "haltpoll_policy.h"
+#include "taxcut.h"
+
+enum { TC_IDLE_POLL_HALT, TC_IDLE_HALT, TC_IDLE_STATES };
+
+/* Polls between two reads of the clock. */
+#define TC_IDLE_RELAX_BETWEEN_CLOCKS	64
+
+struct tc_idle_cpu {
+	struct cpuidle_device dev;
+	struct tc_hp_cpu hp;
+	struct tc_hp_period last;	/* learnt from at the next idle entry */
+	bool pending;
+	bool poll_control_saved;
+	u64 poll_control;		/* its value before we wrote 0 */
+};
+
+static DEFINE_PER_CPU(struct tc_idle_cpu, tc_idle_cpus);
+
+static struct tc_hp_params tc_idle_params = TC_HP_DEFAULT_PARAMS;
+static DEFINE_MUTEX(tc_idle_lock);	/* parameter writes, registration */
+
+static bool force;
+module_param(force, bool, 0444);
+MODULE_PARM_DESC(force, "register the idle driver without the KVM REALTIME hint");
+
+static enum tc_idle_status {
+	TC_IDLE_OFF_NO_HINT,
+	TC_IDLE_OFF_IDLE_OPTION,
+	TC_IDLE_OFF_HELD,
+	TC_IDLE_OFF_FAILED,
+	TC_IDLE_ON,
+} tc_idle_status;
+static char tc_idle_holder[CPUIDLE_NAME_LEN];
+static int tc_idle_hp_state;
+static bool tc_idle_host_polling_off;
+static struct dentry *tc_idle_debugfs;
+
+/* --- the idle states ------------------------------------------------------ */
+
+/*
+ * The enter callbacks run with RCU not watching (the core enters RCU idle
+ * first): no tracing, no locks, raw IRQ flag changes only. The policy's
+ * objects are built without ftrace for the same reason.
+ */
+static void notrace tc_idle_params_read(struct tc_hp_params *p)
+{
+	p->max_ns = READ_ONCE(tc_idle_params.max_ns);
+	p->grow = READ_ONCE(tc_idle_params.grow);
+	p->grow_start_ns = READ_ONCE(tc_idle_params.grow_start_ns);
+	p->shrink = READ_ONCE(tc_idle_params.shrink);
+	p->allow_shrink = READ_ONCE(tc_idle_params.allow_shrink);
+	p->hit_worth_ns = READ_ONCE(tc_idle_params.hit_worth_ns);
+}
+
+/* Polls for @budget_ns from @start; true if the CPU was woken meanwhile. */
+static bool notrace tc_idle_poll(u64 start, u64 budget_ns)
+{
+	unsigned int relax = 0;
+
+	raw_local_irq_enable();
+	if (!current_set_polling_and_test()) {
+		while (!need_resched()) {
+			cpu_relax();
+			if (++relax < TC_IDLE_RELAX_BETWEEN_CLOCKS)
+				continue;
+			relax = 0;
+			if (local_clock() - start >= budget_ns)
+				break;
+		}
+	}
+	raw_local_irq_disable();
+	/* wakers IPI a CPU that no longer polls: look once more */
+	return current_clr_polling_and_test();
+}
+
+/* Nanoseconds to the next timer event cpuidle_enter() noted, or U64_MAX. */
+static u64 notrace tc_idle_next_event(struct cpuidle_device *dev)
+{
+	s64 next = ktime_to_ns(READ_ONCE(dev->next_hrtimer));
+
+	if (!next)
+		return U64_MAX;
+	next -= ktime_get_mono_fast_ns();
+	return next > 0 ? next : 0;
+}
+
+static int notrace tc_idle_enter(struct cpuidle_device *dev,
+				 struct cpuidle_driver *drv, int index)
+{
+	struct tc_idle_cpu *ic = this_cpu_ptr(&tc_idle_cpus);
+	struct tc_hp_period period = { };
+	struct tc_hp_params p;
+	u64 start;
+
+	tc_idle_params_read(&p);
+	/* learn from the last period now, while there is nothing else to do */
+	if (ic->pending) {
+		tc_hp_record(&ic->hp, &p, &ic->last);
+		ic->pending = false;
+	}
+
+	start = local_clock();
+	if (index == TC_IDLE_POLL_HALT)
+		period.budget_ns = tc_hp_budget(&ic->hp, &p, tc_idle_next_event(dev),
+						&period.timer_capped);
+	if (period.budget_ns) {
+		period.hit = tc_idle_poll(start, period.budget_ns);
+		period.polled_ns = local_clock() - start;
+	}
+	if (!period.hit && !need_resched()) {
+		raw_safe_halt();
+		raw_local_irq_disable();
+		period.halted = true;
+	}
+	period.idle_ns = local_clock() - start;
+
+	ic->last = period;
+	ic->pending = true;
+	return index;
+}
+
+static struct cpuidle_driver tc_idle_driver = {
+	.name = "taxcut_idle",
+	/*
+	 * No .owner: cpuidle would pin the module once per device and rmmod
+	 * could never reach our exit, which unregisters them all first.
+	 */
+	.states = {
+		[TC_IDLE_POLL_HALT] = {
+			.enter = tc_idle_enter,
+			.exit_latency = 1,
+			.target_residency = 1,
+			.power_usage = -1,
+			.name = "POLL-HALT",
+			.desc = "taxcut: adaptive poll, then HLT",
+		},
+		[TC_IDLE_HALT] = {
+			.enter = tc_idle_enter,
+			.exit_latency = 1,
+			/* set to the window cap: longer periods cannot be caught */
+			.target_residency = 200,
+			.power_usage = -1,
+			.name = "HALT",
+			.desc = "taxcut: HLT at once",
+		},
+	},
+	.state_count = TC_IDLE_STATES,
+};
+
+static void tc_idle_set_halt_residency(u32 max_ns)
+{
+	struct cpuidle_state *s = &tc_idle_driver.states[TC_IDLE_HALT];
+	u32 us = max(DIV_ROUND_UP(max_ns, NSEC_PER_USEC), 1U);
+
+	WRITE_ONCE(s->target_residency, us);
+	WRITE_ONCE(s->target_residency_ns, (s64)us * NSEC_PER_USEC);
+}
+
+/* --- parameters ------------------------------------------------------------ */
+
+/* Every CPU's window back inside the parameters after a change. */
+static void tc_idle_clamp_all(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		tc_hp_clamp(&per_cpu_ptr(&tc_idle_cpus, cpu)->hp, &tc_idle_params);
+	tc_idle_set_halt_residency(tc_idle_params.max_ns);
+}
+
+/* Applies @set to a copy of the parameters; commits only a valid result. */
+static int tc_idle_param_update(const struct kernel_param *kp, const char *val,
+				int (*set)(struct tc_hp_params *next, size_t offset,
+					   const char *val))
+{
+	size_t offset = (char *)kp->arg - (char *)&tc_idle_params;
+	struct tc_hp_params next;
+	const char *bad;
+	int ret;
+
+	mutex_lock(&tc_idle_lock);
+	next = tc_idle_params;
+	ret = set(&next, offset, val);
+	bad = ret ? kp->name : tc_hp_params_invalid(&next);
+	if (bad) {
+		mutex_unlock(&tc_idle_lock);
+		pr_err("%s: invalid value \"%.*s\" (see modinfo taxcut)\n",
+		       bad, (int)strcspn(val, "\n"), val);
+		return -EINVAL;
+	}
+	/* field by field: any mix of old and new values a reader sees is valid */
+	WRITE_ONCE(tc_idle_params.max_ns, next.max_ns);
+	WRITE_ONCE(tc_idle_params.grow, next.grow);
+	WRITE_ONCE(tc_idle_params.grow_start_ns, next.grow_start_ns);
+	WRITE_ONCE(tc_idle_params.shrink, next.shrink);
+	WRITE_ONCE(tc_idle_params.allow_shrink, next.allow_shrink);
+	WRITE_ONCE(tc_idle_params.hit_worth_ns, next.hit_worth_ns);
+	tc_idle_clamp_all();
+	mutex_unlock(&tc_idle_lock);
+	return 0;
+}
+
+static int set_u32_field(struct tc_hp_params *next, size_t offset, const char *val)
+{
+	return kstrtou32(val, 0, (u32 *)((char *)next + offset));
+}
+
+static int set_bool_field(struct tc_hp_params *next, size_t offset, const char *val)
+{
+	return kstrtobool(val, (bool *)((char *)next + offset));
+}
+
+static int param_set_hp_u32(const char *val, const struct kernel_param *kp)
+{
+	return tc_idle_param_update(kp, val, set_u32_field);
+}
+
+static int param_set_hp_bool(const char *val, const struct kernel_param *kp)
+{
+	return tc_idle_param_update(kp, val, set_bool_field);
+}
+
+static const struct kernel_param_ops hp_u32_ops = {
+	.set = param_set_hp_u32,
+	.get = param_get_uint,
+};
+
+static const struct kernel_param_ops hp_bool_ops = {
+	.set = param_set_hp_bool,
+	.get = param_get_bool,
+};
+
+module_param_cb(guest_halt_poll_ns, &hp_u32_ops, &tc_idle_params.max_ns, 0644);
+MODULE_PARM_DESC(guest_halt_poll_ns, "longest poll window, ns (0-8000000; 200000)");
+module_param_cb(guest_halt_poll_grow, &hp_u32_ops, &tc_idle_params.grow, 0644);
+MODULE_PARM_DESC(guest_halt_poll_grow, "most the window grows per idle period, factor (0-64, 0: at once; 2)");
+module_param_cb(guest_halt_poll_grow_start, &hp_u32_ops, &tc_idle_params.grow_start_ns, 0644);
+MODULE_PARM_DESC(guest_halt_poll_grow_start, "first window when polling starts, ns (0-8000000; 50000)");
+module_param_cb(guest_halt_poll_shrink, &hp_u32_ops, &tc_idle_params.shrink, 0644);
+MODULE_PARM_DESC(guest_halt_poll_shrink, "most the window shrinks per idle period, divisor (0-64, 0: at once; 2)");
+module_param_cb(guest_halt_poll_allow_shrink, &hp_bool_ops, &tc_idle_params.allow_shrink, 0644);
+MODULE_PARM_DESC(guest_halt_poll_allow_shrink, "let the window shrink (Y)");
+module_param_cb(hit_worth_ns, &hp_u32_ops, &tc_idle_params.hit_worth_ns, 0644);
+MODULE_PARM_DESC(hit_worth_ns, "wasted polling one wakeup caught by polling is worth, ns (0-10000000; 50000)");
+
+/* --- CPU hotplug ------------------------------------------------------------ */
+
+static int tc_idle_cpu_online(unsigned int cpu)
+{
+	struct tc_idle_cpu *ic = per_cpu_ptr(&tc_idle_cpus, cpu);
+	int ret;
+
+	tc_hp_cpu_init(&ic->hp);
+	ic->pending = false;
+	ic->dev.cpu = cpu;
+	ret = cpuidle_register_device(&ic->dev);
+	if (ret) {
+		pr_err("CPU %u: cpuidle_register_device: %d\n", cpu, ret);
+		return ret;
+	}
+	/* runs on @cpu: the MSR is per vCPU */
+	if (tc_idle_host_polling_off &&
+	    !rdmsrl_safe(TC_MSR_KVM_POLL_CONTROL, &ic->poll_control) &&
+	    !wrmsrl_safe(TC_MSR_KVM_POLL_CONTROL, 0))
+		ic->poll_control_saved = true;
+	return 0;
+}
+
+static int tc_idle_cpu_offline(unsigned int cpu)
+{
+	struct tc_idle_cpu *ic = per_cpu_ptr(&tc_idle_cpus, cpu);
+
+	cpuidle_unregister_device(&ic->dev);
+	if (ic->poll_control_saved) {
+		wrmsrl_safe(TC_MSR_KVM_POLL_CONTROL, ic->poll_control);
+		ic->poll_control_saved = false;
+	}
+	return 0;
+}
+
+/* --- statistics -------------------------------------------------------------- */
+
+static void tc_idle_sum(struct tc_hp_stats *sum, unsigned int *cpus)
+{
+	int cpu;
+
+	memset(sum, 0, sizeof(*sum));
+	*cpus = 0;
+	for_each_online_cpu(cpu) {
+		const struct tc_hp_stats *s = &per_cpu_ptr(&tc_idle_cpus, cpu)->hp.stats;
+
+		sum->polls += READ_ONCE(s->polls);
+		sum->poll_hits += READ_ONCE(s->poll_hits);
+		sum->poll_misses += READ_ONCE(s->poll_misses);
+		sum->halts += READ_ONCE(s->halts);
+		sum->poll_ns += READ_ONCE(s->poll_ns);
+		sum->wasted_ns += READ_ONCE(s->wasted_ns);
+		sum->timer_capped += READ_ONCE(s->timer_capped);
+		(*cpus)++;
+	}
+}
+
+/* debugfs taxcut/idle: one line per online CPU (counters lag by a period). */
+static int tc_idle_stats_show(struct seq_file *m, void *v)
+{
+	int cpu;
+
+	seq_puts(m, "cpu window_ns target_ns polls hits timed_out halts poll_ns wasted_ns timer_capped\n");
+	cpus_read_lock();
+	for_each_online_cpu(cpu) {
+		const struct tc_hp_cpu *c = &per_cpu_ptr(&tc_idle_cpus, cpu)->hp;
+
+		seq_printf(m, "%d %u %u %llu %llu %llu %llu %llu %llu %llu\n", cpu,
+			   READ_ONCE(c->window_ns), READ_ONCE(c->target_ns),
+			   READ_ONCE(c->stats.polls), READ_ONCE(c->stats.poll_hits),
+			   READ_ONCE(c->stats.poll_misses), READ_ONCE(c->stats.halts),
+			   READ_ONCE(c->stats.poll_ns), READ_ONCE(c->stats.wasted_ns),
+			   READ_ONCE(c->stats.timer_capped));
+	}
+	cpus_read_unlock();
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(tc_idle_stats);
+
+/* The report's idle_poll line (/sys/kernel/taxcut/policy). */
+int taxcut_idle_show(char *buf, int len)
+{
+	struct tc_hp_stats s;
+	unsigned int cpus;
+
+	switch (tc_idle_status) {
+	case TC_IDLE_OFF_NO_HINT:
+		return sysfs_emit_at(buf, len, "idle_poll: off: no KVM REALTIME hint (force=1 registers it)\n");
+	case TC_IDLE_OFF_IDLE_OPTION:
+		return sysfs_emit_at(buf, len, "idle_poll: off: an idle= boot option is in effect\n");
+	case TC_IDLE_OFF_HELD:
+		return sysfs_emit_at(buf, len, "idle_poll: off: cpuidle is held by %s%s\n",
+				     tc_idle_holder,
+				     strcmp(tc_idle_holder, "haltpoll") ? "" :
+				     " (boot with initcall_blacklist=haltpoll_init)");
+	case TC_IDLE_OFF_FAILED:
+		return sysfs_emit_at(buf, len, "idle_poll: off: registration failed (see the kernel log)\n");
+	case TC_IDLE_ON:
+		break;
+	}
+	cpus_read_lock();
+	tc_idle_sum(&s, &cpus);
+	cpus_read_unlock();
+	return sysfs_emit_at(buf, len,
+			     "idle_poll: taxcut_idle on %u CPUs, host polling %s; %llu polls, %llu caught, %llu timed out, %llu halts; polled %llu us, %llu us of it wasted\n",
+			     cpus, tc_idle_host_polling_off ? "off" : "on", s.polls,
+			     s.poll_hits, s.poll_misses, s.halts, s.poll_ns / NSEC_PER_USEC,
+			     s.wasted_ns / NSEC_PER_USEC);
+}
+
+/* --- registration ------------------------------------------------------------ */
+
+static int tc_idle_refuse_held(const char *holder, bool explicit)
+{
+	strscpy(tc_idle_holder, holder, sizeof(tc_idle_holder));
+	tc_idle_status = TC_IDLE_OFF_HELD;
+	if (!strcmp(holder, "haltpoll"))
+		pr_warn("cpuidle is held by the %s driver, not registering; boot with initcall_blacklist=haltpoll_init to let taxcut drive idle\n",
+			holder);
+	else
+		pr_warn("cpuidle is held by the %s driver, not registering\n", holder);
+	/* an operator who asked with force=1 gets a load failure */
+	return explicit ? -EBUSY : 0;
+}
+
+int taxcut_idle_init(void)
+{
+	bool hint = tc_kvm_has_hint(&taxcut_kvm, TC_KVM_HINTS_REALTIME);
+	struct cpuidle_driver *holder;
+	int ret;
+
+	if (!hint && !force) {
+		tc_idle_status = TC_IDLE_OFF_NO_HINT;
+		pr_info("no KVM REALTIME hint: not registering (force=1 does)\n");
+		return 0;
+	}
+	if (boot_option_idle_override != IDLE_NO_OVERRIDE) {
+		tc_idle_status = TC_IDLE_OFF_IDLE_OPTION;
+		pr_info("an idle= boot option is in effect: not registering\n");
+		return force ? -EBUSY : 0;
+	}
+
+	mutex_lock(&tc_idle_lock);
+	holder = cpuidle_get_driver();
+	if (holder) {
+		ret = tc_idle_refuse_held(holder->name, force);
+		goto out;
+	}
+	tc_idle_set_halt_residency(tc_idle_params.max_ns);
+	ret = cpuidle_register_driver(&tc_idle_driver);
+	if (ret == -EBUSY) {
+		ret = tc_idle_refuse_held("another driver", force);
+		goto out;
+	}
+	if (ret) {
+		tc_idle_status = TC_IDLE_OFF_FAILED;
+		pr_err("cpuidle_register_driver: %d\n", ret);
+		goto out;
+	}
+	tc_idle_host_polling_off = tc_kvm_has_feature(&taxcut_kvm, TC_KVM_FEATURE_POLL_CONTROL);
+	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "taxcut/idle:online",
+				tc_idle_cpu_online, tc_idle_cpu_offline);
+	if (ret < 0) {
+		cpuidle_unregister_driver(&tc_idle_driver);
+		tc_idle_status = TC_IDLE_OFF_FAILED;
+		pr_err("cpuhp_setup_state: %d\n", ret);
+		goto out;
+	}
+	tc_idle_hp_state = ret;
+	tc_idle_status = TC_IDLE_ON;
+	tc_idle_debugfs = debugfs_create_dir("taxcut", NULL);
+	debugfs_create_file("idle", 0444, tc_idle_debugfs, NULL, &tc_idle_stats_fops);
+	pr_info("registered (%s): adaptive poll up to %u ns, host polling %s\n",
+		hint ? "REALTIME hint" : "force=1", tc_idle_params.max_ns,
+		tc_idle_host_polling_off ? "off" : "on (no POLL_CONTROL)");
+	ret = 0;
+out:
+	mutex_unlock(&tc_idle_lock);
+	return ret;
+}
+
+void taxcut_idle_exit(void)
+{
+	if (tc_idle_status != TC_IDLE_ON)
+		return;
+	debugfs_remove_recursive(tc_idle_debugfs);
+	/* offline callbacks on every CPU: devices gone, host polling back */
+	cpuhp_remove_state(tc_idle_hp_state);
+	cpuidle_unregister_driver(&tc_idle_driver);
+}
