@@ -23,7 +23,6 @@
 #include <linux/debugfs.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
-#include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/sched/clock.h>
 #include <linux/sched/idle.h>
@@ -33,6 +32,7 @@
 #include <asm/processor.h>
 #include <taxcut/kvm_abi.h>
 #include "haltpoll_policy.h"
+#include "haltpoll_tunables.h"
 #include "taxcut.h"
 
 enum { TC_IDLE_POLL_HALT, TC_IDLE_HALT, TC_IDLE_STATES };
@@ -50,9 +50,6 @@ struct tc_idle_cpu {
 };
 
 static DEFINE_PER_CPU(struct tc_idle_cpu, tc_idle_cpus);
-
-static struct tc_hp_params tc_idle_params = TC_HP_DEFAULT_PARAMS;
-static DEFINE_MUTEX(tc_idle_lock);	/* parameter writes, registration */
 
 static bool force;
 module_param(force, bool, 0444);
@@ -77,16 +74,6 @@ static struct dentry *tc_idle_debugfs;
  * first): no tracing, no locks, raw IRQ flag changes only. The policy's
  * objects are built without ftrace for the same reason.
  */
-static void notrace tc_idle_params_read(struct tc_hp_params *p)
-{
-	p->max_ns = READ_ONCE(tc_idle_params.max_ns);
-	p->grow = READ_ONCE(tc_idle_params.grow);
-	p->grow_start_ns = READ_ONCE(tc_idle_params.grow_start_ns);
-	p->shrink = READ_ONCE(tc_idle_params.shrink);
-	p->allow_shrink = READ_ONCE(tc_idle_params.allow_shrink);
-	p->hit_worth_ns = READ_ONCE(tc_idle_params.hit_worth_ns);
-}
-
 /* Polls for @budget_ns from @start; true if the CPU was woken meanwhile. */
 static bool notrace tc_idle_poll(u64 start, u64 budget_ns)
 {
@@ -127,7 +114,7 @@ static int notrace tc_idle_enter(struct cpuidle_device *dev,
 	struct tc_hp_params p;
 	u64 start;
 
-	tc_idle_params_read(&p);
+	tc_hp_tunables_read(&p);
 	/* learn from the last period now, while there is nothing else to do */
 	if (ic->pending) {
 		tc_hp_record(&ic->hp, &p, &ic->last);
@@ -191,92 +178,15 @@ static void tc_idle_set_halt_residency(u32 max_ns)
 	WRITE_ONCE(s->target_residency_ns, (s64)us * NSEC_PER_USEC);
 }
 
-/* --- parameters ------------------------------------------------------------ */
-
-/* Every CPU's window back inside the parameters after a change. */
-static void tc_idle_clamp_all(void)
+/* Every CPU's window back inside the tunables after a change. */
+void tc_hp_tunables_changed(const struct tc_hp_params *p)
 {
 	int cpu;
 
 	for_each_possible_cpu(cpu)
-		tc_hp_clamp(&per_cpu_ptr(&tc_idle_cpus, cpu)->hp, &tc_idle_params);
-	tc_idle_set_halt_residency(tc_idle_params.max_ns);
+		tc_hp_clamp(&per_cpu_ptr(&tc_idle_cpus, cpu)->hp, p);
+	tc_idle_set_halt_residency(p->max_ns);
 }
-
-/* Applies @set to a copy of the parameters; commits only a valid result. */
-static int tc_idle_param_update(const struct kernel_param *kp, const char *val,
-				int (*set)(struct tc_hp_params *next, size_t offset,
-					   const char *val))
-{
-	size_t offset = (char *)kp->arg - (char *)&tc_idle_params;
-	struct tc_hp_params next;
-	const char *bad;
-	int ret;
-
-	mutex_lock(&tc_idle_lock);
-	next = tc_idle_params;
-	ret = set(&next, offset, val);
-	bad = ret ? kp->name : tc_hp_params_invalid(&next);
-	if (bad) {
-		mutex_unlock(&tc_idle_lock);
-		pr_err("%s: invalid value \"%.*s\" (see modinfo taxcut)\n",
-		       bad, (int)strcspn(val, "\n"), val);
-		return -EINVAL;
-	}
-	/* field by field: any mix of old and new values a reader sees is valid */
-	WRITE_ONCE(tc_idle_params.max_ns, next.max_ns);
-	WRITE_ONCE(tc_idle_params.grow, next.grow);
-	WRITE_ONCE(tc_idle_params.grow_start_ns, next.grow_start_ns);
-	WRITE_ONCE(tc_idle_params.shrink, next.shrink);
-	WRITE_ONCE(tc_idle_params.allow_shrink, next.allow_shrink);
-	WRITE_ONCE(tc_idle_params.hit_worth_ns, next.hit_worth_ns);
-	tc_idle_clamp_all();
-	mutex_unlock(&tc_idle_lock);
-	return 0;
-}
-
-static int set_u32_field(struct tc_hp_params *next, size_t offset, const char *val)
-{
-	return kstrtou32(val, 0, (u32 *)((char *)next + offset));
-}
-
-static int set_bool_field(struct tc_hp_params *next, size_t offset, const char *val)
-{
-	return kstrtobool(val, (bool *)((char *)next + offset));
-}
-
-static int param_set_hp_u32(const char *val, const struct kernel_param *kp)
-{
-	return tc_idle_param_update(kp, val, set_u32_field);
-}
-
-static int param_set_hp_bool(const char *val, const struct kernel_param *kp)
-{
-	return tc_idle_param_update(kp, val, set_bool_field);
-}
-
-static const struct kernel_param_ops hp_u32_ops = {
-	.set = param_set_hp_u32,
-	.get = param_get_uint,
-};
-
-static const struct kernel_param_ops hp_bool_ops = {
-	.set = param_set_hp_bool,
-	.get = param_get_bool,
-};
-
-module_param_cb(guest_halt_poll_ns, &hp_u32_ops, &tc_idle_params.max_ns, 0644);
-MODULE_PARM_DESC(guest_halt_poll_ns, "longest poll window, ns (0-8000000; 200000)");
-module_param_cb(guest_halt_poll_grow, &hp_u32_ops, &tc_idle_params.grow, 0644);
-MODULE_PARM_DESC(guest_halt_poll_grow, "most the window grows per idle period, factor (0-64, 0: at once; 2)");
-module_param_cb(guest_halt_poll_grow_start, &hp_u32_ops, &tc_idle_params.grow_start_ns, 0644);
-MODULE_PARM_DESC(guest_halt_poll_grow_start, "first window when polling starts, ns (0-8000000; 50000)");
-module_param_cb(guest_halt_poll_shrink, &hp_u32_ops, &tc_idle_params.shrink, 0644);
-MODULE_PARM_DESC(guest_halt_poll_shrink, "most the window shrinks per idle period, divisor (0-64, 0: at once; 2)");
-module_param_cb(guest_halt_poll_allow_shrink, &hp_bool_ops, &tc_idle_params.allow_shrink, 0644);
-MODULE_PARM_DESC(guest_halt_poll_allow_shrink, "let the window shrink (Y)");
-module_param_cb(hit_worth_ns, &hp_u32_ops, &tc_idle_params.hit_worth_ns, 0644);
-MODULE_PARM_DESC(hit_worth_ns, "wasted polling one wakeup caught by polling is worth, ns (0-10000000; 50000)");
 
 /* --- CPU hotplug ------------------------------------------------------------ */
 
@@ -340,18 +250,10 @@ static int tc_idle_stats_show(struct seq_file *m, void *v)
 {
 	int cpu;
 
-	seq_puts(m, "cpu window_ns target_ns polls hits timed_out halts poll_ns wasted_ns timer_capped\n");
+	tc_hp_seq_header(m);
 	cpus_read_lock();
-	for_each_online_cpu(cpu) {
-		const struct tc_hp_cpu *c = &per_cpu_ptr(&tc_idle_cpus, cpu)->hp;
-
-		seq_printf(m, "%d %u %u %llu %llu %llu %llu %llu %llu %llu\n", cpu,
-			   READ_ONCE(c->window_ns), READ_ONCE(c->target_ns),
-			   READ_ONCE(c->stats.polls), READ_ONCE(c->stats.poll_hits),
-			   READ_ONCE(c->stats.poll_misses), READ_ONCE(c->stats.halts),
-			   READ_ONCE(c->stats.poll_ns), READ_ONCE(c->stats.wasted_ns),
-			   READ_ONCE(c->stats.timer_capped));
-	}
+	for_each_online_cpu(cpu)
+		tc_hp_seq_cpu(m, cpu, &per_cpu_ptr(&tc_idle_cpus, cpu)->hp);
 	cpus_read_unlock();
 	return 0;
 }
@@ -390,6 +292,7 @@ int taxcut_idle_show(char *buf, int len)
 
 /* --- registration ------------------------------------------------------------ */
 
+/* Without force=1 the module loads anyway: taxcut's other parts still work. */
 static int tc_idle_refuse_held(const char *holder, bool explicit)
 {
 	strscpy(tc_idle_holder, holder, sizeof(tc_idle_holder));
@@ -407,6 +310,7 @@ int taxcut_idle_init(void)
 {
 	bool hint = tc_kvm_has_hint(&taxcut_kvm, TC_KVM_HINTS_REALTIME);
 	struct cpuidle_driver *holder;
+	struct tc_hp_params p;
 	int ret;
 
 	if (!hint && !force) {
@@ -420,22 +324,18 @@ int taxcut_idle_init(void)
 		return force ? -EBUSY : 0;
 	}
 
-	mutex_lock(&tc_idle_lock);
 	holder = cpuidle_get_driver();
-	if (holder) {
-		ret = tc_idle_refuse_held(holder->name, force);
-		goto out;
-	}
-	tc_idle_set_halt_residency(tc_idle_params.max_ns);
+	if (holder)
+		return tc_idle_refuse_held(holder->name, force);
+	tc_hp_tunables_read(&p);
+	tc_idle_set_halt_residency(p.max_ns);
 	ret = cpuidle_register_driver(&tc_idle_driver);
-	if (ret == -EBUSY) {
-		ret = tc_idle_refuse_held("another driver", force);
-		goto out;
-	}
+	if (ret == -EBUSY)
+		return tc_idle_refuse_held("another driver", force);
 	if (ret) {
 		tc_idle_status = TC_IDLE_OFF_FAILED;
 		pr_err("cpuidle_register_driver: %d\n", ret);
-		goto out;
+		return force ? ret : 0;
 	}
 	tc_idle_host_polling_off = tc_kvm_has_feature(&taxcut_kvm, TC_KVM_FEATURE_POLL_CONTROL);
 	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "taxcut/idle:online",
@@ -444,19 +344,16 @@ int taxcut_idle_init(void)
 		cpuidle_unregister_driver(&tc_idle_driver);
 		tc_idle_status = TC_IDLE_OFF_FAILED;
 		pr_err("cpuhp_setup_state: %d\n", ret);
-		goto out;
+		return force ? ret : 0;
 	}
 	tc_idle_hp_state = ret;
 	tc_idle_status = TC_IDLE_ON;
 	tc_idle_debugfs = debugfs_create_dir("taxcut", NULL);
 	debugfs_create_file("idle", 0444, tc_idle_debugfs, NULL, &tc_idle_stats_fops);
 	pr_info("registered (%s): adaptive poll up to %u ns, host polling %s\n",
-		hint ? "REALTIME hint" : "force=1", tc_idle_params.max_ns,
+		hint ? "REALTIME hint" : "force=1", p.max_ns,
 		tc_idle_host_polling_off ? "off" : "on (no POLL_CONTROL)");
-	ret = 0;
-out:
-	mutex_unlock(&tc_idle_lock);
-	return ret;
+	return 0;
 }
 
 void taxcut_idle_exit(void)

@@ -174,6 +174,10 @@ for k in "${TEST_KERNELS[@]}"; do
 		test "$pc" -eq $want
 done
 
+# 5c. Our kernel's taxcut governor, selected over cpuidle-haltpoll.
+k=linux-6.12-debug
+ready $k && boot governor $m,kvm-hint-dedicated=on governor
+
 # 6. SMP stress, 60 s on 4 vCPUs under both kernels: every PV feature on,
 # hint off (PV spinlocks halt and kick), every vCPU preempted now and then.
 for k in "${TEST_KERNELS[@]}"; do

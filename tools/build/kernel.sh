@@ -4,7 +4,8 @@
 # Build taxcut's 6.12 guest kernel of a variant (release | debug):
 #   tinyconfig + configs/guest.config (+ configs/<variant>.config),
 #   the project's kernel patches (tools/kernel/patches/*.patch) applied to a
-#   hard-linked copy of Debian's linux-source-6.12, built incrementally into
+#   hard-linked copy of Debian's linux-source-6.12 and its in-tree sources
+#   (tools/kernel/intree.list) copied in, built incrementally into
 #   the cache. Prints the path of the object directory.
 set -euo pipefail
 
@@ -39,6 +40,16 @@ if [ "$(cat "$tree/.taxcut-tree" 2>/dev/null)" != "$tree_key" ]; then
 	done
 	echo "$tree_key" >"$tree/.taxcut-tree"
 fi
+
+# --- copy in the project's in-tree sources ---------------------------------
+# (new files, never written through a hard link into the pristine source)
+grep -v '^#' "$TAXCUT_TOP/tools/kernel/intree.list" | while read -r f; do
+	[ -n "$f" ] || continue
+	cmp -s "$TAXCUT_TOP/$f" "$tree/$f" && continue
+	mkdir -p "$(dirname "$tree/$f")"
+	rm -f "$tree/$f"
+	cp "$TAXCUT_TOP/$f" "$tree/$f"
+done
 
 # --- configure ---------------------------------------------------------------
 fragments=("$TAXCUT_TOP/configs/guest.config")

@@ -46,7 +46,7 @@ for bad in "guest_halt_poll_ns 8000001" "guest_halt_poll_ns -1" "guest_halt_poll
 	! echo "$2" >$P/$1 2>/dev/null && [ "$(cat $P/$1)" = "$before" ]
 	ok $? "$1=$2 is refused and $1 stays $before"
 done
-dmesg | grep -q "taxcut: idle: guest_halt_poll_grow: invalid value \"65\""
+dmesg | grep -q "taxcut: haltpoll: guest_halt_poll_grow: invalid value \"65\""
 ok $? "a refused value is named in the kernel log"
 echo 20000 >$P/guest_halt_poll_ns
 ok $? "guest_halt_poll_ns=20000 is taken"
