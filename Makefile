@@ -7,6 +7,8 @@
 #   make kernel     build the 6.12 guest kernel (VARIANT=release|debug)
 #   make check      build and run every test; ends with "N passed, N failed"
 #   make demo       boot a guest, load taxcut, show what it found and chose
+#   make bench      run the benchmarks: build/bench/*.json and tables
+#                   (BENCH_ARGS="--repeats 1" for a quick look)
 #   make install    install taxcut.ko for KDIR's kernel (uninstall: remove)
 #
 # Everything built lands under build/; downloads and kernel builds are
@@ -17,7 +19,7 @@ KDIR ?= $(shell . $(BUILD_SCRIPTS)/common.sh && debian_kdir)
 KREL = $(shell . $(BUILD_SCRIPTS)/common.sh && kernel_release $(KDIR))
 VARIANT ?= release
 
-.PHONY: all module deps kernel check unit demo install uninstall clean
+.PHONY: all module deps kernel check unit demo bench install uninstall clean
 
 all: module
 
@@ -39,6 +41,9 @@ unit:
 
 demo: deps
 	@tools/demo.sh
+
+bench: deps
+	@tools/bench/run.sh $(BENCH_ARGS)
 
 install: module
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/build/module/$(KREL) modules_install

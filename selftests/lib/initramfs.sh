@@ -1,13 +1,19 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# initramfs.sh OUT.cpio.gz MODULE.ko [TEST_MODULE.ko...]: a test guest's
-# initramfs with busybox-static, taxcut's guest init and tests, the guest
-# test programs (selftests/guest/bin, static), the module and the test
-# modules.
+# initramfs.sh [--perf] OUT.cpio.gz MODULE.ko [TEST_MODULE.ko...]: a test
+# guest's initramfs with busybox-static, taxcut's guest init and tests, the
+# guest test programs (selftests/guest/bin, static), the module and the
+# test modules; with --perf also the host's perf (Debian's linux-perf) and
+# the libraries it links.
 set -euo pipefail
 
-usage="usage: initramfs.sh OUT.cpio.gz MODULE.ko [TEST_MODULE.ko...]"
+usage="usage: initramfs.sh [--perf] OUT.cpio.gz MODULE.ko [TEST_MODULE.ko...]"
+perf=0
+if [ "${1:-}" = --perf ]; then
+	perf=1
+	shift
+fi
 out=${1:?$usage}
 module=${2:?$usage}
 shift 2
@@ -30,6 +36,16 @@ done
 for src in "$here"/guest/bin/*.c; do
 	gcc -static -O2 -Wall -pthread -o "$stage/bin/$(basename "$src" .c)" "$src"
 done
+if ((perf)); then
+	bin=$(command -v perf) || { echo "initramfs.sh: no perf (install linux-perf)" >&2; exit 1; }
+	# Debian's perf is a wrapper script in some releases: take the binary
+	[ "$(head -c 2 "$bin")" = "#!" ] && bin=$(ls /usr/bin/perf_* | sort -V | tail -n 1)
+	cp "$bin" "$stage/bin/perf"
+	for lib in $(ldd "$bin" | awk '/=> \// { print $3 } /^\t\/lib/ { print $1 }'); do
+		mkdir -p "$stage$(dirname "$lib")"
+		cp -L "$lib" "$stage$lib"
+	done
+fi
 chmod 755 "$stage/init"
 (cd "$stage" && find . | sort | cpio -o -H newc --quiet -R 0:0) | gzip -1 >"$out.tmp"
 mv "$out.tmp" "$out"

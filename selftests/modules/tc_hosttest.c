@@ -42,6 +42,7 @@
 
 #include <taxcut/kvm_abi.h>
 #include <taxcut/emulated_host.h>
+#include "tc_hypercall.h"
 
 static char *run = "abi";
 module_param(run, charp, 0444);
@@ -73,41 +74,6 @@ static unsigned int failures;
 	}								\
 } while (0)
 
-static long hypercall(bool vmmcall, unsigned long nr, unsigned long a0,
-		      unsigned long a1, unsigned long a2, unsigned long a3)
-{
-	long ret;
-
-	if (vmmcall)
-		asm volatile(".byte 0x0f, 0x01, 0xd9"
-			     : "=a" (ret)
-			     : "a" (nr), "b" (a0), "c" (a1), "d" (a2), "S" (a3)
-			     : "memory");
-	else
-		asm volatile(".byte 0x0f, 0x01, 0xc1"
-			     : "=a" (ret)
-			     : "a" (nr), "b" (a0), "c" (a1), "d" (a2), "S" (a3)
-			     : "memory");
-	return ret;
-}
-
-/* The instruction this vendor's KVM guests use, as Linux picks it. */
-static bool native_vmmcall(void)
-{
-	return boot_cpu_has(X86_FEATURE_VMMCALL);
-}
-
-static long hc(unsigned long nr, unsigned long a0, unsigned long a1,
-	       unsigned long a2, unsigned long a3)
-{
-	return hypercall(native_vmmcall(), nr, a0, a1, a2, a3);
-}
-
-static void mark(unsigned long label)
-{
-	hc(TC_EMU_HC_MARK, label, 0, 0, 0);
-}
-
 static u32 kvm_features(void)
 {
 	u32 base, eax, ebx, ecx, edx;
@@ -138,7 +104,7 @@ static void abi_hypercalls(u32 f)
 	unsigned long all_online[2] = { 0, 0 };
 	u32 max_id = 0, ids = 0;
 	unsigned int vec = RESCHEDULE_VECTOR;
-	bool vmmcall = native_vmmcall();
+	bool vmmcall = tc_native_vmmcall();
 	long r;
 	int cpu;
 
@@ -160,64 +126,64 @@ static void abi_hypercalls(u32 f)
 		}
 	}
 
-	r = hc(0, 0, 0, 0, 0);
+	r = tc_hc(0, 0, 0, 0, 0);
 	TAP(r == -TC_KVM_ENOSYS, "hypercall 0 returns -KVM_ENOSYS (%ld)", r);
-	r = hc(99, 0, 0, 0, 0);
+	r = tc_hc(99, 0, 0, 0, 0);
 	TAP(r == -TC_KVM_ENOSYS, "hypercall 99 returns -KVM_ENOSYS (%ld)", r);
-	r = hc(0x12345678, 0, 0, 0, 0);
+	r = tc_hc(0x12345678, 0, 0, 0, 0);
 	TAP(r == -TC_KVM_ENOSYS, "hypercall 0x12345678 returns -KVM_ENOSYS (%ld)", r);
-	r = hypercall(!vmmcall, 99, 0, 0, 0, 0);
+	r = tc_hypercall(!vmmcall, 99, 0, 0, 0, 0);
 	TAP(r == -TC_KVM_ENOSYS,
 	    "the other vendor's instruction (%s) is a hypercall too (%ld)",
 	    vmmcall ? "vmcall" : "vmmcall", r);
-	r = hc(TC_KVM_HC_VAPIC_POLL_IRQ, 0, 0, 0, 0);
+	r = tc_hc(TC_KVM_HC_VAPIC_POLL_IRQ, 0, 0, 0, 0);
 	TAP(r == 0, "VAPIC_POLL_IRQ returns 0 (%ld)", r);
 
 	/* SEND_IPI: a fixed reschedule IPI is harmless anywhere */
-	r = hc(TC_KVM_HC_SEND_IPI, 0, 0, 0, vec);
+	r = tc_hc(TC_KVM_HC_SEND_IPI, 0, 0, 0, vec);
 	TAP(r == expect(f, TC_KVM_FEATURE_PV_SEND_IPI, 0),
 	    "SEND_IPI with an empty bitmap sends to nobody (%ld)", r);
-	r = hc(TC_KVM_HC_SEND_IPI, all_online[0], all_online[1], 0, vec);
+	r = tc_hc(TC_KVM_HC_SEND_IPI, all_online[0], all_online[1], 0, vec);
 	TAP(r == expect(f, TC_KVM_FEATURE_PV_SEND_IPI, ids),
 	    "SEND_IPI to every online CPU returns their count %u (%ld)", ids, r);
-	r = hc(TC_KVM_HC_SEND_IPI, ~0UL, ~0UL, 0, vec);
+	r = tc_hc(TC_KVM_HC_SEND_IPI, ~0UL, ~0UL, 0, vec);
 	TAP(r == expect(f, TC_KVM_FEATURE_PV_SEND_IPI, num_present_cpus()),
 	    "SEND_IPI to IDs 0-127 counts only present vCPUs, %u (%ld)",
 	    num_present_cpus(), r);
-	r = hc(TC_KVM_HC_SEND_IPI, ~0UL, ~0UL, max_id + 1, vec);
+	r = tc_hc(TC_KVM_HC_SEND_IPI, ~0UL, ~0UL, max_id + 1, vec);
 	TAP(r == expect(f, TC_KVM_FEATURE_PV_SEND_IPI, 0),
 	    "SEND_IPI to IDs beyond the vCPUs sends to nobody (%ld)", r);
-	r = hc(TC_KVM_HC_SEND_IPI, ~0UL, ~0UL, 0xffffffc0UL, vec);
+	r = tc_hc(TC_KVM_HC_SEND_IPI, ~0UL, ~0UL, 0xffffffc0UL, vec);
 	TAP(r == expect(f, TC_KVM_FEATURE_PV_SEND_IPI, 0),
 	    "SEND_IPI with minimum ID 0xffffffc0 does not wrap to low IDs (%ld)", r);
-	r = hc(TC_KVM_HC_SEND_IPI, 1, 0, 0xffffffffUL, vec);
+	r = tc_hc(TC_KVM_HC_SEND_IPI, 1, 0, 0xffffffffUL, vec);
 	TAP(r == expect(f, TC_KVM_FEATURE_PV_SEND_IPI, 0),
 	    "SEND_IPI with minimum ID 0xffffffff sends to nobody (%ld)", r);
-	r = hc(TC_KVM_HC_SEND_IPI, all_online[0], all_online[1], 0,
+	r = tc_hc(TC_KVM_HC_SEND_IPI, all_online[0], all_online[1], 0,
 	       vec | TC_APIC_DEST_LOGICAL);
 	TAP(r == expect(f, TC_KVM_FEATURE_PV_SEND_IPI, -TC_KVM_EINVAL),
 	    "SEND_IPI in logical destination mode returns -KVM_EINVAL (%ld)", r);
-	r = hc(TC_KVM_HC_SEND_IPI, all_online[0], all_online[1], 0,
+	r = tc_hc(TC_KVM_HC_SEND_IPI, all_online[0], all_online[1], 0,
 	       vec | 0xc0000);
 	TAP(r == expect(f, TC_KVM_FEATURE_PV_SEND_IPI, -TC_KVM_EINVAL),
 	    "SEND_IPI with the all-but-self shorthand returns -KVM_EINVAL (%ld)", r);
-	r = hc(TC_KVM_HC_SEND_IPI, all_online[0], all_online[1], 0,
+	r = tc_hc(TC_KVM_HC_SEND_IPI, all_online[0], all_online[1], 0,
 	       vec | 0x40000);
 	TAP(r == expect(f, TC_KVM_FEATURE_PV_SEND_IPI, -TC_KVM_EINVAL),
 	    "SEND_IPI with the self shorthand returns -KVM_EINVAL (%ld)", r);
 
 	/* KICK_CPU: a kick to a running vCPU only makes its next HLT return */
-	r = hc(TC_KVM_HC_KICK_CPU, 0, 0xfffff, 0, 0);
+	r = tc_hc(TC_KVM_HC_KICK_CPU, 0, 0xfffff, 0, 0);
 	TAP(r == expect(f, TC_KVM_FEATURE_PV_UNHALT, 0),
 	    "KICK_CPU to an absent APIC ID returns 0 (%ld)", r);
-	r = hc(TC_KVM_HC_KICK_CPU, 0, cpu_physical_id(smp_processor_id()), 0, 0);
+	r = tc_hc(TC_KVM_HC_KICK_CPU, 0, cpu_physical_id(smp_processor_id()), 0, 0);
 	TAP(r == expect(f, TC_KVM_FEATURE_PV_UNHALT, 0),
 	    "KICK_CPU to a running vCPU returns 0 (%ld)", r);
 
-	r = hc(TC_KVM_HC_SCHED_YIELD, 0xfffff, 0, 0, 0);
+	r = tc_hc(TC_KVM_HC_SCHED_YIELD, 0xfffff, 0, 0, 0);
 	TAP(r == expect(f, TC_KVM_FEATURE_PV_SCHED_YIELD, 0),
 	    "SCHED_YIELD to an absent APIC ID returns 0 (%ld)", r);
-	r = hc(TC_KVM_HC_SCHED_YIELD, cpu_physical_id(smp_processor_id()), 0, 0, 0);
+	r = tc_hc(TC_KVM_HC_SCHED_YIELD, cpu_physical_id(smp_processor_id()), 0, 0, 0);
 	TAP(r == expect(f, TC_KVM_FEATURE_PV_SCHED_YIELD, 0),
 	    "SCHED_YIELD to itself returns 0 (%ld)", r);
 }
@@ -276,7 +242,7 @@ static void run_abi(void)
 	pr_info("# KVM features 0x%x\n", f);
 	abi_hypercalls(f);
 	abi_msrs(f);
-	TAP(hc(TC_EMU_HC_MARK, 1, 0, 0, 0) == 0,
+	TAP(tc_hc(TC_EMU_HC_MARK, 1, 0, 0, 0) == 0,
 	    "the emulated host's MARK hypercall returns 0");
 }
 
@@ -290,10 +256,10 @@ static void run_ipi(void)
 	int i;
 
 	preempt_disable();
-	mark(100);
+	tc_mark(100);
 	for (i = 0; i < iterations; i++)
 		smp_call_function_many(cpu_online_mask, ipi_nop, NULL, true);
-	mark(101);
+	tc_mark(101);
 	preempt_enable();
 	pr_info("# ipi: %d multicast calls to %u other CPUs, marks 100-101\n",
 		iterations, num_online_cpus() - 1);
@@ -329,7 +295,7 @@ static void run_lock(void)
 	int cpu;
 
 	atomic_set(&lock_workers, num_online_cpus());
-	mark(200);
+	tc_mark(200);
 	for_each_online_cpu(cpu) {
 		struct task_struct *t;
 
@@ -344,7 +310,7 @@ static void run_lock(void)
 		n++;
 	}
 	wait_for_completion(&lock_done);
-	mark(201);
+	tc_mark(201);
 	pr_info("# lock: %u CPUs x %d critical sections of %d us, marks 200-201\n",
 		n, iterations, hold_us);
 	TAP(n == num_online_cpus() && shared_counter == (unsigned long)n * iterations,
@@ -516,7 +482,7 @@ static void run_stress(void)
 		return;
 	}
 	atomic_set(&stress_running, 1);
-	mark(300);
+	tc_mark(300);
 	for_each_online_cpu(cpu) {
 		struct stress_worker *w = &workers[cpu];
 
@@ -538,7 +504,7 @@ static void run_stress(void)
 	if (atomic_dec_and_test(&stress_running))
 		complete(&stress_done);
 	wait_for_completion(&stress_done);
-	mark(301);
+	tc_mark(301);
 
 	for_each_online_cpu(cpu) {
 		struct stress_worker *w = &workers[cpu];
@@ -590,7 +556,7 @@ static int __init tc_hosttest_init(void)
 	else if (!strcmp(run, "lock"))
 		run_lock();
 	else if (!strcmp(run, "mark"))
-		mark(label);
+		tc_mark(label);
 	else if (!strcmp(run, "stress") && seconds > 0)
 		run_stress();
 	else {

@@ -19,7 +19,7 @@ set -euo pipefail
 
 HOST_PACKAGES=(
 	build-essential bc bison flex libelf-dev libssl-dev kmod
-	xz-utils cpio busybox-static sparse dpkg-dev
+	xz-utils cpio busybox-static sparse dpkg-dev linux-perf
 	linux-headers-amd64
 	qemu-system-x86 seabios ipxe-qemu
 	ninja-build libglib2.0-dev libpixman-1-dev libfdt-dev zlib1g-dev

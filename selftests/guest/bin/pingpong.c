@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pingpong [-n ROUNDS] [-t THINK_US[,THINK_US...]] [-b BURST] [-a CPU] [-b CPU]
+ * pingpong [-n ROUNDS] [-t THINK_US[,THINK_US...]] [-b BURST] [-c CPU] [-s CPU]
  *
  * Two threads on two CPUs pass a byte back and forth through pipes. The
  * client spins for a think time, sends, and blocks for the reply; the
@@ -21,7 +21,7 @@
 
 static int to_server[2], to_client[2];
 static long rounds = 2000, burst;
-static int client_cpu = 1, server_cpu = 2;
+static int client_cpu, server_cpu = 1;
 static long thinks[16], nthinks;
 
 static unsigned long long now_ns(void)

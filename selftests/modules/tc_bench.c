@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tc_bench: what the haltpoll benchmark reads inside the guest.
+ *
+ *   /sys/kernel/debug/tc_bench/mark  write N: the emulated host's MARK
+ *                                    hypercall with label N
+ *   /sys/kernel/debug/tc_bench/poll  "polls timed_out poll_ns wasted_ns":
+ *                                    the polling states of any cpuidle
+ *                                    driver (cpuidle-haltpoll's POLL), as
+ *                                    cpuidle reflects them to its governor
+ *
+ * The poll counters come from a kprobe on cpuidle_reflect(), so they see
+ * upstream's haltpoll governor and ours alike: a poll that ended because
+ * its time limit ran out (dev->poll_time_limit) counts as wasted.
+ */
+#define pr_fmt(fmt) "tc_bench: " fmt
+
+#include <linux/cpuidle.h>
+#include <linux/debugfs.h>
+#include <linux/kprobes.h>
+#include <linux/module.h>
+#include <linux/percpu.h>
+#include <linux/seq_file.h>
+#include <linux/uaccess.h>
+#include "tc_hypercall.h"
+
+struct tc_bench_poll {
+	u64 polls, timed_out, poll_ns, wasted_ns;
+};
+
+static DEFINE_PER_CPU(struct tc_bench_poll, tc_bench_polls);
+static struct dentry *tc_bench_dir;
+
+/* cpuidle_reflect(dev, index), after every idle period */
+static int tc_bench_reflect(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct cpuidle_device *dev = (struct cpuidle_device *)regs->di;
+	int index = (int)regs->si;
+	struct cpuidle_driver *drv;
+	struct tc_bench_poll *s;
+	u64 ns;
+
+	if (!dev || index < 0)
+		return 0;
+	drv = cpuidle_get_cpu_driver(dev);
+	if (!drv || index >= drv->state_count ||
+	    !(drv->states[index].flags & CPUIDLE_FLAG_POLLING))
+		return 0;
+	ns = max_t(s64, dev->last_residency_ns, 0);
+	s = this_cpu_ptr(&tc_bench_polls);
+	s->polls++;
+	s->poll_ns += ns;
+	if (dev->poll_time_limit) {
+		s->timed_out++;
+		s->wasted_ns += ns;
+	}
+	return 0;
+}
+
+static struct kprobe tc_bench_kprobe = {
+	.symbol_name = "cpuidle_reflect",
+	.pre_handler = tc_bench_reflect,
+};
+
+static int tc_bench_poll_show(struct seq_file *m, void *v)
+{
+	struct tc_bench_poll sum = { };
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		const struct tc_bench_poll *s = per_cpu_ptr(&tc_bench_polls, cpu);
+
+		sum.polls += READ_ONCE(s->polls);
+		sum.timed_out += READ_ONCE(s->timed_out);
+		sum.poll_ns += READ_ONCE(s->poll_ns);
+		sum.wasted_ns += READ_ONCE(s->wasted_ns);
+	}
+	seq_printf(m, "%llu %llu %llu %llu\n", sum.polls, sum.timed_out,
+		   sum.poll_ns, sum.wasted_ns);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(tc_bench_poll);
+
+static ssize_t tc_bench_mark_write(struct file *file, const char __user *buf,
+				   size_t len, loff_t *pos)
+{
+	unsigned long label;
+	int ret = kstrtoul_from_user(buf, len, 0, &label);
+
+	if (ret)
+		return ret;
+	tc_mark(label);
+	return len;
+}
+
+static const struct file_operations tc_bench_mark_fops = {
+	.owner = THIS_MODULE,
+	.write = tc_bench_mark_write,
+};
+
+static int __init tc_bench_init(void)
+{
+	int ret = register_kprobe(&tc_bench_kprobe);
+
+	if (ret) {
+		pr_err("kprobe on cpuidle_reflect: %d\n", ret);
+		return ret;
+	}
+	tc_bench_dir = debugfs_create_dir("tc_bench", NULL);
+	debugfs_create_file("poll", 0444, tc_bench_dir, NULL, &tc_bench_poll_fops);
+	debugfs_create_file("mark", 0200, tc_bench_dir, NULL, &tc_bench_mark_fops);
+	return 0;
+}
+
+static void __exit tc_bench_exit(void)
+{
+	debugfs_remove_recursive(tc_bench_dir);
+	unregister_kprobe(&tc_bench_kprobe);
+}
+
+module_init(tc_bench_init);
+module_exit(tc_bench_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("taxcut: guest-side probes of the haltpoll benchmark");

@@ -1,0 +1,83 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The haltpoll benchmark: guest idle-polling configurations side by side on
+# the emulated KVM host (dedicated-instance CPU model), each booted in turn
+# in every round, the rounds repeated; medians in build/bench/haltpoll.json
+# and build/bench/haltpoll.md (tools/bench/haltpoll_report.py).
+#
+#   haltpoll.sh [--repeats N] [--vcpus "2 4"] [--configs "halt poll ..."]
+#
+# Configurations (our 6.12 release kernel unless said otherwise):
+#   halt        no cpuidle driver (cpuidle.off=1), host halt-polling off
+#   poll        idle=poll: the latency floor
+#   hostpoll    no cpuidle driver, the host halt-polls (KVM's defaults)
+#   upstream    dedicated hint: cpuidle-haltpoll with the haltpoll governor
+#   taxcut-gov  dedicated hint: cpuidle-haltpoll with taxcut's governor
+#   taxcut-mod  stock Debian 6.1, dedicated hint, taxcut.ko's idle driver
+#               (the kernel's haltpoll kept out: initcall_blacklist)
+# Workloads: selftests/guest/tests/bench_haltpoll.sh.
+set -euo pipefail
+
+. "$(dirname "$0")/../build/common.sh"
+lib=$TAXCUT_TOP/selftests/lib
+out=$TAXCUT_BUILD/bench/haltpoll
+repeats=3 vcpus="2 4" configs="halt poll hostpoll upstream taxcut-gov taxcut-mod"
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--repeats) repeats=$2 ;;
+	--vcpus) vcpus=$2 ;;
+	--configs) configs=$2 ;;
+	*) die "unknown option $1" ;;
+	esac
+	shift 2
+done
+
+qemu=$("$TAXCUT_TOP/tools/build/qemu.sh")
+ours=$("$TAXCUT_TOP/tools/build/kernel.sh" release)
+debian=$(debian_kdir)
+rm -rf "$out"
+mkdir -p "$out"
+for k in ours debian; do
+	kdir=${!k}
+	ko=$("$TAXCUT_TOP/tools/build/module.sh" "$kdir")
+	tko=$("$TAXCUT_TOP/tools/build/module.sh" --tests "$kdir")
+	# shellcheck disable=SC2086 # one path per test module
+	"$lib/initramfs.sh" --perf "$out/$k.cpio.gz" "$ko" $tko
+done
+
+m=max,kvm=on,monitor=off
+# config -> kernel|cpu flags|kernel arguments|kvm-emu knobs|guest setup
+declare -A config=(
+	[halt]="ours|$m|cpuidle.off=1|halt-poll-ns=0|none"
+	[poll]="ours|$m|idle=poll|on|none"
+	[hostpoll]="ours|$m|cpuidle.off=1|on|none"
+	[upstream]="ours|$m,kvm-hint-dedicated=on||on|none"
+	[taxcut-gov]="ours|$m,kvm-hint-dedicated=on||on|governor"
+	[taxcut-mod]="debian|$m,kvm-hint-dedicated=on|initcall_blacklist=haltpoll_init|on|module"
+)
+
+image() {
+	case "$1" in
+	ours) echo "$ours/arch/x86/boot/bzImage" ;;
+	debian) debian_vmlinuz ;;
+	esac
+}
+
+for r in $(seq 1 "$repeats"); do
+	for v in $vcpus; do
+		for c in $configs; do
+			[ -n "${config[$c]:-}" ] || die "no configuration named $c"
+			IFS='|' read -r k cpu append emu setup <<<"${config[$c]}"
+			run=$out/runs/$c.$v.$r
+			log "round $r/$repeats: $c, $v vCPUs"
+			"$lib/boot.sh" --out "$run" --qemu "$qemu" --kernel "$(image $k)" \
+				--initrd "$out/$k.cpio.gz" --cpu "$cpu" --smp "$v" --mem 1024 \
+				--timeout 900 --tests bench_haltpoll --emu "$emu" \
+				--append "BENCH_SETUP=$setup $append"
+			grep -q '^# guest done' "$run/tap.log" && [ "$(cat "$run/status")" = poweroff ] ||
+				log "warning: $c.$v.$r did not finish ($(cat "$run/status"))"
+		done
+	done
+done
+"$TAXCUT_TOP/tools/bench/haltpoll_report.py" "$out" "$TAXCUT_BUILD/bench"
