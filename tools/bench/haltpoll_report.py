@@ -17,6 +17,11 @@ import statistics
 import sys
 import time
 
+sys.dont_write_bytecode = True  # nothing written beside the sources
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "selftests", "lib"))
+from exits import lookup  # noqa: E402  (the accounting's key paths)
+
 CONFIGS = {
     "halt": "no cpuidle driver, host halt-polling off (halt only)",
     "poll": "idle=poll (the latency floor)",
@@ -40,15 +45,6 @@ def parse_bench_line(line):
     return name, {rest[i]: rest[i + 1] for i in range(0, len(rest) - 1, 2)}
 
 
-def total(snapshot, path):
-    node = snapshot
-    for part in path.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return 0
-        node = node[part]
-    return sum(node.values()) if isinstance(node, dict) else node
-
-
 def one_run(run_dir):
     """{workload: {field: value}} for one boot."""
     try:
@@ -69,7 +65,7 @@ def one_run(run_dir):
         rec = {
             "wall_ns": end["time_ns"] - start["time_ns"],
             "host_cpu_ns": end["process_cpu_ns"] - start["process_cpu_ns"],
-            "hlt_exits": total(end["total"], "exits.hlt") - total(start["total"], "exits.hlt"),
+            "hlt_exits": lookup(end["total"], "exits.hlt") - lookup(start["total"], "exits.hlt"),
             "guest_poll_ns": int(kv["poll_ns"]),
             "guest_poll_wasted_ns": int(kv["wasted_ns"]),
         }
