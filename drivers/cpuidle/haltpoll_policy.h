@@ -29,7 +29,7 @@
 
 /* Histogram weights decay by 1/2^TC_HP_DECAY_SHIFT per idle period. */
 #ifndef TC_HP_DECAY_SHIFT
-#define TC_HP_DECAY_SHIFT	2
+#define TC_HP_DECAY_SHIFT	3
 #endif
 /* The window shrinks only after this many periods in a row ask for it. */
 #define TC_HP_SHRINK_AFTER	2
@@ -51,7 +51,7 @@ struct tc_hp_params {
 	.grow_start_ns = 50000,			\
 	.shrink = 2,				\
 	.allow_shrink = true,			\
-	.hit_worth_ns = 50000,			\
+	.hit_worth_ns = 100000,			\
 }
 
 struct tc_hp_stats {

@@ -105,7 +105,7 @@ module_param_cb(guest_halt_poll_allow_shrink, &hp_bool_ops, &tunables.allow_shri
 MODULE_PARM_DESC(guest_halt_poll_allow_shrink, "let the window shrink (Y)");
 module_param_cb(hit_worth_ns, &hp_u32_ops, &tunables.hit_worth_ns, 0644);
 MODULE_PARM_DESC(hit_worth_ns,
-		 "wasted polling one wakeup caught by polling is worth, ns (0-10000000; 50000)");
+		 "wasted polling one wakeup caught by polling is worth, ns (0-10000000; 100000)");
 
 void tc_hp_seq_header(struct seq_file *m)
 {

@@ -8,6 +8,10 @@
  *                                    the polling states of any cpuidle
  *                                    driver (cpuidle-haltpoll's POLL), as
  *                                    cpuidle reflects them to its governor
+ *   /sys/kernel/debug/tc_bench/trace with record_cpu=N: the residencies of
+ *                                    CPU N's non-polling states, one per
+ *                                    line in ns (the idle traces of the
+ *                                    policy's unit tests); a write clears
  *
  * The poll counters come from a kprobe on cpuidle_reflect(), so they see
  * upstream's haltpoll governor and ours alike: a poll that ended because
@@ -31,6 +35,24 @@ struct tc_bench_poll {
 static DEFINE_PER_CPU(struct tc_bench_poll, tc_bench_polls);
 static struct dentry *tc_bench_dir;
 
+static int record_cpu = -1;
+module_param(record_cpu, int, 0444);
+MODULE_PARM_DESC(record_cpu, "record this CPU's idle residencies (-1: none)");
+
+#define TC_BENCH_TRACE_LEN 16384
+static u32 tc_bench_trace[TC_BENCH_TRACE_LEN];
+static unsigned int tc_bench_trace_len;	/* written by record_cpu only */
+
+static void tc_bench_record(s64 ns)
+{
+	unsigned int n = READ_ONCE(tc_bench_trace_len);
+
+	if (n >= TC_BENCH_TRACE_LEN)
+		return;
+	tc_bench_trace[n] = clamp_t(s64, ns, 0, U32_MAX);
+	WRITE_ONCE(tc_bench_trace_len, n + 1);
+}
+
 /* cpuidle_reflect(dev, index), after every idle period */
 static int tc_bench_reflect(struct kprobe *kp, struct pt_regs *regs)
 {
@@ -43,9 +65,13 @@ static int tc_bench_reflect(struct kprobe *kp, struct pt_regs *regs)
 	if (!dev || index < 0)
 		return 0;
 	drv = cpuidle_get_cpu_driver(dev);
-	if (!drv || index >= drv->state_count ||
-	    !(drv->states[index].flags & CPUIDLE_FLAG_POLLING))
+	if (!drv || index >= drv->state_count)
 		return 0;
+	if (!(drv->states[index].flags & CPUIDLE_FLAG_POLLING)) {
+		if (dev->cpu == record_cpu)
+			tc_bench_record(dev->last_residency_ns);
+		return 0;
+	}
 	ns = max_t(s64, dev->last_residency_ns, 0);
 	s = this_cpu_ptr(&tc_bench_polls);
 	s->polls++;
@@ -81,6 +107,38 @@ static int tc_bench_poll_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(tc_bench_poll);
 
+static int tc_bench_trace_show(struct seq_file *m, void *v)
+{
+	unsigned int i, n = READ_ONCE(tc_bench_trace_len);
+
+	for (i = 0; i < n; i++)
+		seq_printf(m, "%u\n", tc_bench_trace[i]);
+	return 0;
+}
+
+static int tc_bench_trace_open(struct inode *inode, struct file *file)
+{
+	/* a trace of 16384 lines is larger than seq_file's first buffer */
+	return single_open_size(file, tc_bench_trace_show, NULL,
+				TC_BENCH_TRACE_LEN * 11 + 1);
+}
+
+static ssize_t tc_bench_trace_write(struct file *file, const char __user *buf,
+				    size_t len, loff_t *pos)
+{
+	WRITE_ONCE(tc_bench_trace_len, 0);
+	return len;
+}
+
+static const struct file_operations tc_bench_trace_fops = {
+	.owner = THIS_MODULE,
+	.open = tc_bench_trace_open,
+	.read = seq_read,
+	.write = tc_bench_trace_write,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
 static ssize_t tc_bench_mark_write(struct file *file, const char __user *buf,
 				   size_t len, loff_t *pos)
 {
@@ -109,6 +167,7 @@ static int __init tc_bench_init(void)
 	tc_bench_dir = debugfs_create_dir("tc_bench", NULL);
 	debugfs_create_file("poll", 0444, tc_bench_dir, NULL, &tc_bench_poll_fops);
 	debugfs_create_file("mark", 0200, tc_bench_dir, NULL, &tc_bench_mark_fops);
+	debugfs_create_file("trace", 0600, tc_bench_dir, NULL, &tc_bench_trace_fops);
 	return 0;
 }
 

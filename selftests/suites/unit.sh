@@ -19,7 +19,7 @@ for test in "${!sources[@]}"; do
 	if ! gcc -std=gnu11 -O1 -g -Wall -Wextra -Werror \
 		-fsanitize=address,undefined -fno-sanitize-recover=all \
 		-I"$top/include" -I"$top/arch/x86/kernel/kvm" -I"$top/drivers/cpuidle" \
-		-I"$top/selftests/unit" \
+		-I"$top/selftests/unit" -DTRACES_DIR="\"$top/selftests/unit/traces\"" \
 		-o "$out/$test" "$top/selftests/unit/$test.c" "${src[@]}" 2>"$out/$test.err"; then
 		echo "not ok - unit/$test builds"
 		sed 's/^/#   /' "$out/$test.err"

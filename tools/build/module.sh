@@ -25,6 +25,12 @@ out="$TAXCUT_BUILD/module/$krel"
 [ $what = tests ] && out="$TAXCUT_BUILD/module-tests/$krel"
 mkdir -p "$out"
 
+# objects built against another tree of the same release are stale
+if [ "$(cat "$out/.taxcut-kdir" 2>/dev/null)" != "$kdir" ]; then
+	find "$out" -name '*.o' -o -name '*.ko' -o -name '.*.cmd' | xargs -r rm -f
+	echo "$kdir" >"$out/.taxcut-kdir"
+fi
+
 # refresh the mirror: new files linked, removed ones dropped
 if [ $what = tests ]; then
 	cp -rsf "$TAXCUT_TOP"/selftests/modules/* "$TAXCUT_TOP/include" "$out/"
