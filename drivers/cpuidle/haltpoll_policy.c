@@ -28,6 +28,7 @@ const char *tc_hp_params_invalid(const struct tc_hp_params *p)
 void tc_hp_cpu_init(struct tc_hp_cpu *c)
 {
 	memset(c, 0, sizeof(*c));
+	c->weight = TC_HP_WEIGHT_FIRST;
 }
 
 static unsigned int log2_u64(u64 v)
@@ -63,11 +64,6 @@ u64 tc_hp_bucket_top_ns(unsigned int bucket)
 	return (u64)(TC_HP_PER_OCTAVE + sub + 1) << (octave + 8);
 }
 
-static u64 bucket_bottom_ns(unsigned int bucket)
-{
-	return bucket ? tc_hp_bucket_top_ns(bucket - 1) : 0;
-}
-
 static u64 min_u64(u64 a, u64 b)
 {
 	return a < b ? a : b;
@@ -89,41 +85,51 @@ u64 tc_hp_budget(const struct tc_hp_cpu *c, const struct tc_hp_params *p,
 	return budget;
 }
 
+/* Adds a period to the histogram: O(1), the decay is in the weight. */
+static void add_period(struct tc_hp_cpu *c, u64 idle_ns)
+{
+	unsigned int i;
+
+	if (!c->weight)		/* never initialised */
+		c->weight = TC_HP_WEIGHT_FIRST;
+	c->hist[tc_hp_bucket(idle_ns)] += c->weight;
+	c->total += c->weight;
+	/* the next period weighs 8/7 of this one (1 + 1/8 + 1/64) */
+	c->weight += (c->weight >> 3) + (c->weight >> 6);
+	if (c->weight < TC_HP_WEIGHT_RESCALE)
+		return;
+	c->total = 0;
+	for (i = 0; i < TC_HP_BUCKETS; i++) {
+		c->hist[i] >>= TC_HP_RESCALE_SHIFT;
+		c->total += c->hist[i];
+	}
+	c->weight >>= TC_HP_RESCALE_SHIFT;
+}
+
 /*
- * Decays the histogram, adds @idle_ns, and returns the window that
- * maximises hit_worth * caught - window * missed over it. A window at a
- * bucket's top catches the whole bucket; the bucket the cap falls into
- * counts as caught in proportion to the part of it below the cap.
+ * The window that maximises hit_worth * caught - window * missed over the
+ * histogram. A window at a bucket's top catches the whole bucket; the
+ * bucket the cap falls into counts as caught in proportion to the part of
+ * it below the cap.
  */
-static u32 learn(struct tc_hp_cpu *c, const struct tc_hp_params *p, u64 idle_ns)
+static u32 best_window(const struct tc_hp_cpu *c, const struct tc_hp_params *p)
 {
 	s64 best_score = 0, score;
-	u64 total = 0, caught = 0, window, bottom, top, part;
+	u64 caught = 0, window, bottom = 0, top;
 	u32 best = 0;
 	unsigned int i;
 
-	for (i = 0; i < TC_HP_BUCKETS; i++) {
-		c->hist[i] -= c->hist[i] >> TC_HP_DECAY_SHIFT;
-		total += c->hist[i];
-	}
-	c->hist[tc_hp_bucket(idle_ns)] += TC_HP_WEIGHT;
-	total += TC_HP_WEIGHT;
-
-	for (i = 0; i < TC_HP_BUCKETS - 1; i++) {
-		bottom = bucket_bottom_ns(i);
+	for (i = 0; i < TC_HP_BUCKETS - 1 && bottom < p->max_ns; i++, bottom = top) {
 		top = tc_hp_bucket_top_ns(i);
-		if (bottom >= p->max_ns)
-			break;
 		if (top <= p->max_ns) {
 			window = top;
 			caught += c->hist[i];
 		} else {
 			window = p->max_ns;
-			part = c->hist[i] * (p->max_ns - bottom) / (top - bottom);
-			caught += part;
+			caught += c->hist[i] * (p->max_ns - bottom) / (top - bottom);
 		}
 		score = (s64)p->hit_worth_ns * (s64)caught -
-			(s64)window * (s64)(total - caught);
+			(s64)window * (s64)(c->total - caught);
 		if (score > best_score) {
 			best_score = score;
 			best = (u32)window;
@@ -180,7 +186,15 @@ void tc_hp_record(struct tc_hp_cpu *c, const struct tc_hp_params *p,
 	if (period->halted)
 		s->halts++;
 
-	c->target_ns = learn(c, p, period->idle_ns);
+	add_period(c, period->idle_ns);
+	/*
+	 * Caught wakeups rescan only now and then: they are the periods that
+	 * must stay cheap. A miss looks at once (it ended in a halt anyway).
+	 */
+	if (++c->since_scan >= TC_HP_RESCAN_EVERY || !period->hit) {
+		c->target_ns = best_window(c, p);
+		c->since_scan = 0;
+	}
 	c->window_ns = step(c, p);
 }
 

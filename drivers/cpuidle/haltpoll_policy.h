@@ -27,13 +27,18 @@
 #define TC_HP_BUCKETS		(1 + TC_HP_OCTAVES * TC_HP_PER_OCTAVE + 1)
 #define TC_HP_MAX_NS		8000000u	/* largest allowed window cap */
 
-/* Histogram weights decay by 1/2^TC_HP_DECAY_SHIFT per idle period. */
-#ifndef TC_HP_DECAY_SHIFT
-#define TC_HP_DECAY_SHIFT	3
-#endif
+/*
+ * Histogram weights decay by about 1/8 per idle period. Lazily: instead of
+ * scaling every bucket down, each new period weighs 8/7 of the last one,
+ * and all weights are scaled down together once they grow large.
+ */
+#define TC_HP_WEIGHT_FIRST	(1u << 12)
+#define TC_HP_WEIGHT_RESCALE	(1u << 24)
+#define TC_HP_RESCALE_SHIFT	12
+/* The target is recomputed after every miss, and every few caught periods. */
+#define TC_HP_RESCAN_EVERY	4
 /* The window shrinks only after this many periods in a row ask for it. */
 #define TC_HP_SHRINK_AFTER	2
-#define TC_HP_WEIGHT		(1u << 16)	/* weight of a new idle period */
 
 struct tc_hp_params {
 	u32 max_ns;		/* guest_halt_poll_ns: the window's cap */
@@ -68,6 +73,9 @@ struct tc_hp_cpu {
 	u32 window_ns;		/* the poll window now */
 	u32 target_ns;		/* where the histogram says it should be */
 	u32 shrink_votes;	/* periods in a row with the target below */
+	u32 since_scan;		/* periods since the target was computed */
+	u32 weight;		/* of the next period (grows: lazy decay) */
+	u64 total;		/* sum of hist[] */
 	u32 hist[TC_HP_BUCKETS];
 	struct tc_hp_stats stats;
 };

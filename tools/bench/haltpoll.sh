@@ -14,6 +14,8 @@
 #   hostpoll    no cpuidle driver, the host halt-polls (KVM's defaults)
 #   upstream    dedicated hint: cpuidle-haltpoll with the haltpoll governor
 #   taxcut-gov  dedicated hint: cpuidle-haltpoll with taxcut's governor
+#   debian      stock Debian 6.1, dedicated hint: its cpuidle-haltpoll with
+#               the menu governor (Debian builds no haltpoll governor)
 #   taxcut-mod  stock Debian 6.1, dedicated hint, taxcut.ko's idle driver
 #               (the kernel's haltpoll kept out: initcall_blacklist)
 # Workloads: selftests/guest/tests/bench_haltpoll.sh.
@@ -22,7 +24,7 @@ set -euo pipefail
 . "$(dirname "$0")/../build/common.sh"
 lib=$TAXCUT_TOP/selftests/lib
 out=$TAXCUT_BUILD/bench/haltpoll
-repeats=3 vcpus="2 4" configs="halt poll hostpoll upstream taxcut-gov taxcut-mod"
+repeats=3 vcpus="2 4" configs="halt poll hostpoll upstream taxcut-gov debian taxcut-mod"
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--repeats) repeats=$2 ;;
@@ -54,6 +56,7 @@ declare -A config=(
 	[hostpoll]="ours|$m|cpuidle.off=1|on|none"
 	[upstream]="ours|$m,kvm-hint-dedicated=on||on|none"
 	[taxcut-gov]="ours|$m,kvm-hint-dedicated=on||on|governor"
+	[debian]="debian|$m,kvm-hint-dedicated=on||on|none"
 	[taxcut-mod]="debian|$m,kvm-hint-dedicated=on|initcall_blacklist=haltpoll_init|on|module"
 )
 

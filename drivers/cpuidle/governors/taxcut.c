@@ -61,7 +61,6 @@ static int taxcut_gov_select(struct cpuidle_driver *drv, struct cpuidle_device *
 	struct taxcut_gov_cpu *g = this_cpu_ptr(&taxcut_gov_cpus);
 	s64 latency_req = cpuidle_governor_latency_req(dev->cpu);
 	struct tc_hp_params p;
-	ktime_t delta_tick;
 	s64 next;
 
 	tc_hp_tunables_read(&p);
@@ -81,7 +80,8 @@ static int taxcut_gov_select(struct cpuidle_driver *drv, struct cpuidle_device *
 	if (!polls_first(drv))
 		return 0;
 
-	next = ktime_to_ns(tick_nohz_get_sleep_length(&delta_tick));
+	/* the next timer event programmed (the tick, or a closer timer): cheap */
+	next = ktime_to_ns(ktime_sub(tick_nohz_get_next_hrtimer(), ktime_get()));
 	g->period.budget_ns = tc_hp_budget(&g->hp, &p, next > 0 ? next : 0,
 					   &g->period.timer_capped);
 	if (!g->period.budget_ns)
@@ -117,6 +117,7 @@ static int taxcut_gov_enable(struct cpuidle_driver *drv, struct cpuidle_device *
 	struct taxcut_gov_cpu *g = per_cpu_ptr(&taxcut_gov_cpus, dev->cpu);
 
 	memset(g, 0, sizeof(*g));
+	tc_hp_cpu_init(&g->hp);
 	return 0;
 }
 

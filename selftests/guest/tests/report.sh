@@ -1,11 +1,27 @@
 # SPDX-License-Identifier: GPL-2.0
-# Load taxcut and print its report (the demo guest).
+# Load taxcut and print its report, then a short benchmark: a pipe
+# ping-pong between two CPUs with 50 us think times, with taxcut's idle
+# polling (its driver, or on our kernel its governor) and its counters
+# (the demo guest).
+D=/sys/devices/system/cpu/cpuidle
 
 if insmod "$TAXCUT_KO" 2>/tmp/insmod.err; then
 	for f in cpuid_base features hints policy; do
 		echo "# /sys/kernel/taxcut/$f:"
 		sed 's/^/#   /' "/sys/kernel/taxcut/$f"
 	done
+	if [ "$(cat $D/current_driver)" = haltpoll ] && grep -qw taxcut $D/available_governors; then
+		echo taxcut >$D/current_governor
+		stats=/sys/kernel/debug/taxcut_haltpoll
+	else
+		stats=/sys/kernel/debug/taxcut/idle
+	fi
+	diag "cpuidle: driver $(cat $D/current_driver), governor $(cat $D/current_governor_ro)"
+	diag "benchmark, ping-pong with 50 us think times: $(pingpong -n 2000 -t 50)"
+	if [ -e $stats ]; then
+		diag "taxcut's idle polling ($stats):"
+		sed 's/^/  /' $stats | while read -r line; do diag "$line"; done
+	fi
 	check "taxcut unloads" rmmod taxcut
 else
 	diag "insmod: $(cat /tmp/insmod.err)"
