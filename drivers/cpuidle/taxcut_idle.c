@@ -72,8 +72,10 @@ static struct dentry *tc_idle_debugfs;
 /*
  * The enter callbacks run with RCU not watching (the core enters RCU idle
  * first): no tracing, no locks, raw IRQ flag changes only. The policy's
- * objects are built without ftrace for the same reason.
+ * objects are built without ftrace for the same reason. The core clears
+ * the idle task's polling flag before calling them.
  */
+
 /* Polls for @budget_ns from @start; true if the CPU was woken meanwhile. */
 static bool notrace tc_idle_poll(u64 start, u64 budget_ns)
 {
