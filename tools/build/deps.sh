@@ -156,3 +156,21 @@ if [ ! -e "$stock/.unpacked" ]; then
 	rm -f "$stock"/*.deb
 	touch "$stock/.unpacked"
 fi
+
+# --- the 6.1 files taxcut's hook patch is written against --------------------
+# Only the files the patch touches are kept (tools/kernel/hook-6.1.list), from
+# linux-source-6.1 of the same version as the headers.
+src61="$TAXCUT_CACHE/linux-source-6.1/$hdr_version"
+if [ ! -e "$src61/.unpacked" ]; then
+	log "fetching linux-source-6.1 $hdr_version (for the hook patch check)"
+	rm -rf "$src61" && mkdir -p "$src61/pkg" "$src61/tree"
+	(cd "$src61/pkg" && apt-get download -qq -o APT::Sandbox::User=root \
+		"linux-source-6.1=$hdr_version" >/dev/null)
+	dpkg -x "$src61"/pkg/linux-source-6.1_*.deb "$src61/pkg"
+	members=$(grep -v '^#' "$TAXCUT_TOP/tools/kernel/hook-6.1.list" | sed 's|^|linux-source-6.1/|')
+	# shellcheck disable=SC2086
+	tar -xf "$src61"/pkg/usr/src/linux-source-6.1.tar.* -C "$src61/tree" \
+		--strip-components=1 $members
+	rm -rf "$src61/pkg"
+	touch "$src61/.unpacked"
+fi

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Build taxcut's 6.12 guest kernel of a variant (release | debug):
-#   tinyconfig + configs/guest.config (+ configs/<variant>.config),
+#   tinyconfig + configs/guest.config + configs/taxcut.config
+#   (+ configs/<variant>.config),
 #   the project's kernel patches (tools/kernel/patches/*.patch) applied to a
 #   hard-linked copy of Debian's linux-source-6.12 and its in-tree sources
 #   (tools/kernel/intree.list) copied in, built incrementally into
@@ -52,7 +53,7 @@ grep -v '^#' "$TAXCUT_TOP/tools/kernel/intree.list" | while read -r f; do
 done
 
 # --- configure ---------------------------------------------------------------
-fragments=("$TAXCUT_TOP/configs/guest.config")
+fragments=("$TAXCUT_TOP/configs/guest.config" "$TAXCUT_TOP/configs/taxcut.config")
 [ -e "$TAXCUT_TOP/configs/$variant.config" ] && fragments+=("$TAXCUT_TOP/configs/$variant.config")
 config_key=$(cat "$tree/.taxcut-tree" "${fragments[@]}" | sha256sum | cut -c1-16)
 kmake() { make -s -C "$tree" O="$obj" "$@"; }

@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * taxcut's built-in part (CONFIG_TAXCUT_GUEST): the choices a module cannot
+ * make after boot, given to arch/x86/kernel/kvm.c through <taxcut/guest.h>,
+ * and the PV IPI sender. The decisions themselves are guest_policy.c's and
+ * the IPI windows ipi_window.c's; this file gathers facts and talks to the
+ * hardware.
+ *
+ * Boot parameter: taxcut.dedicated=auto|on|off overrides KVM_HINTS_REALTIME
+ * (docs/guest-policy.md).
+ */
+#define pr_fmt(fmt) "taxcut: " fmt
+
+#include <linux/cpumask.h>
+#include <linux/export.h>
+#include <linux/init.h>
+#include <linux/irqflags.h>
+#include <linux/kvm_para.h>
+#include <linux/percpu.h>
+#include <linux/printk.h>
+#include <linux/spinlock.h>
+#include <asm/apic.h>
+#include <asm/cpufeature.h>
+#include <asm/processor.h>
+#include <taxcut/guest.h>
+#include <taxcut/kvm_abi.h>
+#include "guest_policy.h"
+#include "ipi_window.h"
+
+static enum tc_dedicated_mode dedicated_mode __ro_after_init = TC_DEDICATED_AUTO;
+static struct tc_guest_policy policy __ro_after_init;
+static bool decided __ro_after_init;
+
+static int __init parse_dedicated(char *arg)
+{
+	if (tc_parse_dedicated(arg, &dedicated_mode)) {
+		pr_err("taxcut.dedicated=%s: invalid value (auto, on or off)\n", arg ? arg : "");
+		return -EINVAL;
+	}
+	return 0;
+}
+early_param("taxcut.dedicated", parse_dedicated);
+
+static bool pv_spinlocks_disabled(void)
+{
+#ifdef CONFIG_PARAVIRT_SPINLOCKS
+	return nopvspin;
+#else
+	return true;
+#endif
+}
+
+/*
+ * Called from the kernel's KVM setup, after the possible CPUs are known
+ * (kvm_guest_init runs late in setup_arch) and before any secondary CPU
+ * starts, so there is no race.
+ */
+static const struct tc_guest_policy *decide(void)
+{
+	struct tc_guest_facts facts = {
+		.kvm = kvm_para_available(),
+		.possible_cpus = num_possible_cpus(),
+		.mwait = boot_cpu_has(X86_FEATURE_MWAIT),
+		.nopvspin = pv_spinlocks_disabled(),
+		.idle_override = boot_option_idle_override != IDLE_NO_OVERRIDE,
+		.dedicated = dedicated_mode,
+	};
+
+	if (decided)
+		return &policy;
+	if (facts.kvm) {
+		facts.features = kvm_arch_para_features();
+		facts.hints = kvm_arch_para_hints();
+	}
+	tc_guest_decide(&facts, &policy);
+	decided = true;
+
+	pr_info("dedicated: %s (%s)\n", policy.dedicated ? "yes" : "no", policy.dedicated_why);
+	pr_info("spinlock: %s (%s)\n", tc_spinlock_mode_name(policy.spinlock),
+		policy.spinlock_why);
+	pr_info("tlb flush: %s (%s)\n", tc_tlb_mode_name(policy.tlb), policy.tlb_why);
+	pr_info("pv sched yield: %s (%s)\n", policy.pv_sched_yield ? "on" : "off",
+		policy.pv_sched_yield_why);
+	pr_info("pv ipi: %s (%s)\n", policy.pv_ipi ? "on" : "off", policy.pv_ipi_why);
+	pr_info("haltpoll: %s (%s)\n", policy.haltpoll ? "eligible" : "no", policy.haltpoll_why);
+	return &policy;
+}
+
+bool taxcut_guest_spinlock_native(void)
+{
+	return decide()->spinlock == TC_SPINLOCK_NATIVE;
+}
+
+bool taxcut_guest_spinlock_pv(void)
+{
+	return decide()->spinlock == TC_SPINLOCK_PV;
+}
+
+bool taxcut_guest_pv_tlb_flush(void)
+{
+	return decide()->tlb == TC_TLB_PV;
+}
+
+bool taxcut_guest_pv_sched_yield(void)
+{
+	return decide()->pv_sched_yield;
+}
+
+bool taxcut_guest_pv_ipi(void)
+{
+	return decide()->pv_ipi;
+}
+
+/* cpuidle-haltpoll may be a module */
+bool taxcut_guest_haltpoll(void)
+{
+	return decide()->haltpoll;
+}
+EXPORT_SYMBOL_GPL(taxcut_guest_haltpoll);
+
+const struct tc_guest_policy *taxcut_guest_policy(void)
+{
+	return decided ? &policy : NULL;
+}
+EXPORT_SYMBOL_GPL(taxcut_guest_policy);
+
+/* --- PV IPIs ------------------------------------------------------------ */
+
+static DEFINE_PER_CPU(struct taxcut_guest_ipi_counts, ipi_counts);
+/* Once the host refuses SEND_IPI, every IPI takes the ICR. */
+static bool pv_ipi_refused;
+
+static void send_native(const struct cpumask *mask, int vector,
+			const struct tc_ipi_window *w)
+{
+	unsigned int cpu;
+
+	this_cpu_inc(ipi_counts.native_windows);
+	for_each_cpu(cpu, mask)
+		if (tc_ipi_window_test(w, per_cpu(x86_cpu_to_apicid, cpu)))
+			apic->send_IPI(cpu, vector);
+}
+
+static void send_window(const struct cpumask *mask, int vector, u32 icr,
+			const struct tc_ipi_window *w)
+{
+	long ret;
+
+	if (!READ_ONCE(pv_ipi_refused)) {
+		this_cpu_inc(ipi_counts.hypercalls);
+		ret = kvm_hypercall4(TC_KVM_HC_SEND_IPI, w->bits[0], w->bits[1], w->base, icr);
+		if (ret >= 0)
+			return;
+		this_cpu_inc(ipi_counts.refused);
+		WRITE_ONCE(pv_ipi_refused, true);
+		pr_warn_once("the host refused KVM_HC_SEND_IPI (%ld): IPIs go through the ICR from now on\n",
+			     ret);
+	}
+	send_native(mask, vector, w);
+}
+
+void taxcut_guest_send_ipi_mask(const struct cpumask *mask, int vector, bool all_but_self)
+{
+	struct tc_ipi_window open, full;
+	unsigned long flags;
+	unsigned int cpu;
+	u32 exclude, icr;
+
+	icr = vector == NMI_VECTOR ? APIC_DM_NMI : APIC_DM_FIXED | vector;
+	tc_ipi_window_init(&open);
+	local_irq_save(flags);
+	exclude = all_but_self ? per_cpu(x86_cpu_to_apicid, smp_processor_id()) :
+				 TC_IPI_EXCLUDE_NONE;
+	for_each_cpu(cpu, mask)
+		if (tc_ipi_window_add(&open, per_cpu(x86_cpu_to_apicid, cpu), exclude, &full))
+			send_window(mask, vector, icr, &full);
+	if (!tc_ipi_window_empty(&open))
+		send_window(mask, vector, icr, &open);
+	local_irq_restore(flags);
+}
+
+void taxcut_guest_ipi_counts(struct taxcut_guest_ipi_counts *out)
+{
+	unsigned int cpu;
+
+	memset(out, 0, sizeof(*out));
+	for_each_possible_cpu(cpu) {
+		const struct taxcut_guest_ipi_counts *c = per_cpu_ptr(&ipi_counts, cpu);
+
+		out->hypercalls += READ_ONCE(c->hypercalls);
+		out->refused += READ_ONCE(c->refused);
+		out->native_windows += READ_ONCE(c->native_windows);
+	}
+}
+EXPORT_SYMBOL_GPL(taxcut_guest_ipi_counts);
