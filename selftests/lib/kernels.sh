@@ -7,12 +7,14 @@
 . "$(dirname "${BASH_SOURCE[0]}")/../../tools/build/common.sh"
 
 TEST_KERNELS=(debian-6.1 linux-6.12-debug)
+# linux-6.12 (the release variant) serves the policy truth table and bench
 
 # kernel_kdir NAME / kernel_image NAME (builds ours if needed)
 kernel_kdir() {
 	case "$1" in
 	debian-6.1) debian_kdir ;;
 	linux-6.12-debug) "$TAXCUT_TOP/tools/build/kernel.sh" debug ;;
+	linux-6.12) "$TAXCUT_TOP/tools/build/kernel.sh" release ;;
 	esac
 }
 
@@ -20,5 +22,6 @@ kernel_image() {
 	case "$1" in
 	debian-6.1) debian_vmlinuz ;;
 	linux-6.12-debug) echo "$(linux612_obj debug)/arch/x86/boot/bzImage" ;;
+	linux-6.12) echo "$(linux612_obj release)/arch/x86/boot/bzImage" ;;
 	esac
 }

@@ -246,8 +246,11 @@ static void run_abi(void)
 	    "the emulated host's MARK hypercall returns 0");
 }
 
-static void ipi_nop(void *info)
+static atomic_t ipi_callbacks;
+
+static void ipi_count(void *info)
 {
+	atomic_inc(&ipi_callbacks);
 }
 
 /* Multicast to every other online CPU, one call at a time. */
@@ -255,15 +258,21 @@ static void run_ipi(void)
 {
 	int i;
 
+	unsigned int others;
+
 	preempt_disable();
+	others = num_online_cpus() - 1;
+	atomic_set(&ipi_callbacks, 0);
 	tc_mark(100);
 	for (i = 0; i < iterations; i++)
-		smp_call_function_many(cpu_online_mask, ipi_nop, NULL, true);
+		smp_call_function_many(cpu_online_mask, ipi_count, NULL, true);
 	tc_mark(101);
 	preempt_enable();
 	pr_info("# ipi: %d multicast calls to %u other CPUs, marks 100-101\n",
-		iterations, num_online_cpus() - 1);
-	TAP(true, "ipi workload ran %d calls", iterations);
+		iterations, others);
+	TAP(atomic_read(&ipi_callbacks) == iterations * others,
+	    "ipi workload: %d calls ran %d callbacks on %u other CPUs",
+	    iterations, atomic_read(&ipi_callbacks), others);
 }
 
 static DEFINE_SPINLOCK(contended);

@@ -11,6 +11,8 @@ mkdir -p "$out"
 declare -A sources=(
 	[kvm_cpuid_test]="arch/x86/kernel/kvm/kvm_cpuid.c"
 	[haltpoll_policy_test]="drivers/cpuidle/haltpoll_policy.c"
+	[guest_policy_test]="arch/x86/kernel/kvm/guest_policy.c"
+	[ipi_window_test]="arch/x86/kernel/kvm/ipi_window.c"
 )
 
 for test in "${!sources[@]}"; do

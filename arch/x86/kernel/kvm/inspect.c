@@ -193,5 +193,6 @@ int taxcut_policy_show(char *buf)
 	len += show_cpuidle(buf, len);
 	len += show_tick_devices(buf, len);
 	len += taxcut_idle_show(buf, len);
+	len += taxcut_decisions_show(buf, len);
 	return len;
 }

@@ -13,6 +13,9 @@ extern struct tc_kvm_cpuid taxcut_kvm;
 void taxcut_inspect_init(void);
 int taxcut_policy_show(char *buf);
 
+/* decisions.c: the built-in part's boot-time choices and their reasons */
+int taxcut_decisions_show(char *buf, int at);
+
 /* drivers/cpuidle/taxcut_idle.c: the adaptive haltpoll cpuidle driver */
 int taxcut_idle_init(void);
 void taxcut_idle_exit(void);

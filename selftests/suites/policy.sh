@@ -1,0 +1,95 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# taxcut's built-in part (CONFIG_TAXCUT_GUEST) on our 6.12 kernel, over the
+# truth table of the built-in policy issue: the dedicated hint on/off x
+# PV_UNHALT on/off x PV IPI on/off x 1, 2, 4 and 8 vCPUs. For each boot the
+# decision the report shows, the state the kernel is in (spinlock slow path
+# and virt_spin_lock_key, pv_ops TLB flush, APIC IPI callback) and what the
+# host counted (SEND_IPI hypercalls and ICR writes for 200 multicast calls,
+# KICK_CPU under lock contention) must all agree with the table. Then the
+# taxcut.dedicated= override both ways, a bad value, and 8 vCPUs in cluster
+# mode.
+set -uo pipefail
+
+. "$(dirname "$0")/../lib/kernels.sh"
+suite=policy
+out=$TAXCUT_BUILD/check/policy
+mkdir -p "$out"
+. "$(dirname "$0")/../lib/emuhost.sh" || exit 0
+
+k=linux-6.12
+prepare $k || exit 0
+
+n=200	# multicast calls (guest test policy, POLICY_IPI_CALLS)
+m=max,kvm=on,monitor=off
+# no_ipi_broadcast=1: a call to every other CPU takes send_IPI_mask (the PV
+# path) instead of the all-but-self shorthand
+args="ignore_loglevel no_ipi_broadcast=1 POLICY_IPI_CALLS=$n"
+
+# word BOOT PREFIX: the first word after "# policy: PREFIX" in the guest's TAP
+word() {
+	sed -n "s/^# policy: $2 \([^ ]*\).*/\1/p" "$out/$1/tap.log" | tr -d '\r' | head -n 1
+}
+
+# expect_table NAME CPUS LOCK TLB IPI: the decisions, the kernel's state and
+# the host's counts of boot NAME against the expected row
+expect_table() {
+	local name=$1 cpus=$2 lock=$3 tlb=$4 ipi=$5 b=$out/$1
+	local d_lock k_lock d_tlb k_tlb d_ipi k_ipi hc icr kick others=$(($2 - 1))
+
+	d_lock=$(word "$name" "decision spinlock:")
+	k_lock=$(word "$name" "spinlock:")
+	d_tlb=$(word "$name" "decision tlb_flush:")
+	k_tlb=$(word "$name" "tlb_flush:")
+	d_ipi=$(word "$name" "decision pv_ipi:")
+	k_ipi=$(word "$name" "ipi:")
+	hc=$(delta "$b" 100 101 exits.hypercall.send_ipi)
+	icr=$(delta "$b" 100 101 exits.icr)
+	kick=$(delta "$b" 200 201 exits.hypercall.kick_cpu)
+	echo "# $name: spinlock $d_lock/$k_lock, tlb $d_tlb/$k_tlb, pv_ipi $d_ipi/$k_ipi;" \
+		"$n calls to $others CPUs: $hc SEND_IPI, $icr ICR; $kick KICK_CPU"
+	expect "$suite/$name: spinlock decided $lock, and the kernel runs it" \
+		test "$d_lock/$k_lock" = "$lock/$lock"
+	expect "$suite/$name: TLB flush decided $tlb, and pv_ops has it" \
+		test "$d_tlb/$k_tlb" = "$tlb/$tlb"
+	expect "$suite/$name: PV IPI decided $ipi, and the APIC callback matches" \
+		test "$d_ipi/$k_ipi" = "$ipi/$([ "$ipi" = on ] && echo pv || echo native)"
+	if [ "$ipi" = on ] && [ "$cpus" -ge 3 ]; then
+		expect "$suite/$name: one SEND_IPI per multicast call, no ICR write ($hc, $icr)" \
+			eval "between $hc $n $((n + n / 10)) && between $icr 0 $((n / 10))"
+	elif [ "$cpus" -ge 2 ]; then
+		# a call to a single CPU stays a native ICR write (docs/guest-policy.md)
+		expect "$suite/$name: one ICR write per target, no SEND_IPI for the calls ($icr, $hc)" \
+			eval "between $icr $((n * others)) $((n * others + n / 10)) && between $hc 0 $((n / 10))"
+	else
+		expect "$suite/$name: no IPI on one vCPU ($hc, $icr)" test "$((hc + icr))" -eq 0
+	fi
+	if [ "$lock" = pv-qspinlock ]; then
+		expect "$suite/$name: contended waiters halt and are kicked ($kick KICK_CPU)" \
+			test "$kick" -gt 0
+	else
+		expect "$suite/$name: no KICK_CPU without PV spinlocks ($kick)" test "$kick" -eq 0
+	fi
+}
+
+for hint in on off; do
+	for unhalt in on off; do
+		for pvipi in on off; do
+			for cpus in 1 2 4 8; do
+				name=hint-$hint.unhalt-$unhalt.pvipi-$pvipi.cpus-$cpus
+				boot "$name" "$m,kvm-hint-dedicated=$hint,kvm-pv-unhalt=$unhalt,kvm-pv-ipi=$pvipi" \
+					policy --smp "$cpus" --append "$args"
+				if [ "$cpus" -eq 1 ] || [ $hint = on ]; then
+					lock=native-qspinlock tlb=native
+				elif [ $unhalt = on ]; then
+					lock=pv-qspinlock tlb=pv
+				else
+					lock=test-and-set tlb=pv
+				fi
+				ipi=off
+				[ $pvipi = on ] && [ "$cpus" -gt 1 ] && ipi=on
+				expect_table "$name" "$cpus" $lock $tlb $ipi
+			done
+		done
+	done
+done
