@@ -19,3 +19,14 @@ git ls-files -- 'arch/*.[ch]' 'drivers/*.[ch]' 'include/*.h' 'selftests/modules/
 		echo "$res" | sed 's/^/#   /'
 	fi
 done
+
+# the kernel patches, as patches (read from stdin: checkpatch run inside a
+# git work tree takes a patch file for a source file)
+for p in tools/kernel/patches/*.patch; do
+	if res=$("$checkpatch" --no-tree --no-signoff --quiet --terse --show-types - <"$p" 2>&1); then
+		echo "ok - checkpatch: $p"
+	else
+		echo "not ok - checkpatch: $p"
+		echo "$res" | sed 's/^/#   /'
+	fi
+done

@@ -9,5 +9,5 @@ sed 's/^/# policy: /' $R/policy
 grep -q '^taxcut_guest: built in' $R/policy
 ok $? "the kernel has taxcut's built-in part and it decided"
 hosttest ipi iterations="${POLICY_IPI_CALLS:-200}"
-hosttest lock iterations=4 hold_us=5000
+hosttest lock iterations=4 hold_us=20000
 check "taxcut unloads" rmmod taxcut

@@ -52,8 +52,8 @@ static void would_choose(struct tc_guest_policy *p)
 
 int taxcut_decisions_show(char *buf, int at)
 {
-	const struct tc_guest_policy *(*get_policy)(void) = symbol_get(taxcut_guest_policy);
-	void (*get_counts)(struct taxcut_guest_ipi_counts *) = symbol_get(taxcut_guest_ipi_counts);
+	typeof(&taxcut_guest_policy) get_policy = symbol_get(taxcut_guest_policy);
+	typeof(&taxcut_guest_ipi_counts) get_counts = symbol_get(taxcut_guest_ipi_counts);
 	const struct tc_guest_policy *built_in = get_policy ? get_policy() : NULL;
 	struct taxcut_guest_ipi_counts counts;
 	struct tc_guest_policy predicted;
