@@ -43,6 +43,8 @@ prepare() {
 		tail -n 20 "$out/$k-build.log" | sed 's/^/#   /'
 		return 1
 	fi
+	# the kernel's own test modules, where it built them (locktorture)
+	tko+=" $(find "$kdir/kernel" -name torture.ko -o -name locktorture.ko 2>/dev/null | sort | paste -sd ' ')"
 	# shellcheck disable=SC2086 # one path per test module
 	"$lib/initramfs.sh" "$out/$k.cpio.gz" "$ko" $tko && prepared+=" $k "
 }

@@ -1,7 +1,19 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # make bench: every benchmark, results in build/bench/ (NAME.json and
-# NAME.md each). Arguments go to each benchmark (e.g. --repeats 1).
+# NAME.md each).
+#   run.sh [--only haltpoll|ipi] [--repeats N]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-"$here/haltpoll.sh" "$@"
+only="" args=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--only) only=$2 ;;
+	*) args+=("$1" "$2") ;;
+	esac
+	shift 2
+done
+for b in haltpoll ipi; do
+	[ -z "$only" ] || [ "$only" = $b ] || continue
+	"$here/$b.sh" ${args[@]+"${args[@]}"}
+done
