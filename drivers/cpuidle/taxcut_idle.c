@@ -57,11 +57,13 @@ MODULE_PARM_DESC(force, "register the idle driver without the KVM REALTIME hint"
 
 static enum tc_idle_status {
 	TC_IDLE_OFF_NO_HINT,
+	TC_IDLE_OFF_BUILTIN,	/* the built-in policy says not eligible */
 	TC_IDLE_OFF_IDLE_OPTION,
 	TC_IDLE_OFF_HELD,
 	TC_IDLE_OFF_FAILED,
 	TC_IDLE_ON,
 } tc_idle_status;
+static const char *tc_idle_builtin_why;	/* the built-in policy's reason, if built in */
 static char tc_idle_holder[CPUIDLE_NAME_LEN];
 static int tc_idle_hp_state;
 static bool tc_idle_host_polling_off;
@@ -270,6 +272,9 @@ int taxcut_idle_show(char *buf, int len)
 	switch (tc_idle_status) {
 	case TC_IDLE_OFF_NO_HINT:
 		return sysfs_emit_at(buf, len, "idle_poll: off: no KVM REALTIME hint (force=1 registers it)\n");
+	case TC_IDLE_OFF_BUILTIN:
+		return sysfs_emit_at(buf, len, "idle_poll: off: the built-in policy says %s (force=1 registers it)\n",
+				     tc_idle_builtin_why);
 	case TC_IDLE_OFF_IDLE_OPTION:
 		return sysfs_emit_at(buf, len, "idle_poll: off: an idle= boot option is in effect\n");
 	case TC_IDLE_OFF_HELD:
@@ -313,8 +318,19 @@ int taxcut_idle_init(void)
 	bool hint = tc_kvm_has_hint(&taxcut_kvm, TC_KVM_HINTS_REALTIME);
 	struct cpuidle_driver *holder;
 	struct tc_hp_params p;
+	bool eligible;
 	int ret;
 
+	/* with taxcut built in, its decision (and taxcut.dedicated=) rules */
+	tc_idle_builtin_why = taxcut_builtin_haltpoll(&eligible);
+	if (tc_idle_builtin_why && !eligible && !force) {
+		tc_idle_status = TC_IDLE_OFF_BUILTIN;
+		pr_info("the built-in policy says %s: not registering (force=1 does)\n",
+			tc_idle_builtin_why);
+		return 0;
+	}
+	if (tc_idle_builtin_why)
+		hint = eligible;
 	if (!hint && !force) {
 		tc_idle_status = TC_IDLE_OFF_NO_HINT;
 		pr_info("no KVM REALTIME hint: not registering (force=1 does)\n");
@@ -353,7 +369,8 @@ int taxcut_idle_init(void)
 	tc_idle_debugfs = debugfs_create_dir("taxcut", NULL);
 	debugfs_create_file("idle", 0444, tc_idle_debugfs, NULL, &tc_idle_stats_fops);
 	pr_info("registered (%s): adaptive poll up to %u ns, host polling %s\n",
-		hint ? "REALTIME hint" : "force=1", p.max_ns,
+		tc_idle_builtin_why && hint ? "built-in policy" : hint ? "REALTIME hint" : "force=1",
+		p.max_ns,
 		tc_idle_host_polling_off ? "off" : "on (no POLL_CONTROL)");
 	return 0;
 }

@@ -50,6 +50,25 @@ static void would_choose(struct tc_guest_policy *p)
 	tc_guest_decide(&facts, p);
 }
 
+/*
+ * The built-in part's haltpoll decision, which follows taxcut.dedicated=:
+ * its reason, or NULL on kernels without it (then the hint decides).
+ */
+const char *taxcut_builtin_haltpoll(bool *eligible)
+{
+	typeof(&taxcut_guest_policy) get_policy = symbol_get(taxcut_guest_policy);
+	const struct tc_guest_policy *p = get_policy ? get_policy() : NULL;
+	const char *why = NULL;
+
+	if (p) {
+		*eligible = p->haltpoll;
+		why = p->haltpoll_why;	/* a string in the kernel image */
+	}
+	if (get_policy)
+		symbol_put(taxcut_guest_policy);
+	return why;
+}
+
 int taxcut_decisions_show(char *buf, int at)
 {
 	typeof(&taxcut_guest_policy) get_policy = symbol_get(taxcut_guest_policy);

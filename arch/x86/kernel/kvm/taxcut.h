@@ -15,6 +15,7 @@ int taxcut_policy_show(char *buf);
 
 /* decisions.c: the built-in part's boot-time choices and their reasons */
 int taxcut_decisions_show(char *buf, int at);
+const char *taxcut_builtin_haltpoll(bool *eligible);
 
 /* drivers/cpuidle/taxcut_idle.c: the adaptive haltpoll cpuidle driver */
 int taxcut_idle_init(void);
