@@ -28,8 +28,13 @@
 #include "ipi_window.h"
 
 static enum tc_dedicated_mode dedicated_mode __ro_after_init = TC_DEDICATED_AUTO;
-static struct tc_guest_policy policy __ro_after_init;
-static bool decided __ro_after_init;
+/*
+ * Not __ro_after_init: on KVM the kernel's KVM setup decides at boot, but a
+ * KVM signature behind another hypervisor's leaves (Hyper-V first) skips
+ * that setup, and cpuidle-haltpoll may then ask after boot.
+ */
+static struct tc_guest_policy policy;
+static bool decided;
 
 static int __init parse_dedicated(char *arg)
 {
@@ -51,9 +56,9 @@ static bool pv_spinlocks_disabled(void)
 }
 
 /*
- * Called from the kernel's KVM setup, after the possible CPUs are known
- * (kvm_guest_init runs late in setup_arch) and before any secondary CPU
- * starts, so there is no race.
+ * First called from the kernel's KVM setup, after the possible CPUs are
+ * known (kvm_guest_init runs late in setup_arch) and before any secondary
+ * CPU starts, so there is no race.
  */
 static const struct tc_guest_policy *decide(void)
 {
