@@ -8,7 +8,7 @@
 #   make check      build and run every test; ends with "N passed, N failed"
 #   make demo       boot a guest, load taxcut, show what it found and chose
 #   make bench      run the benchmarks: build/bench/*.json and tables
-#                   (BENCH_ARGS="--repeats 1" for a quick look)
+#                   (BENCH_ARGS="--only ipi --repeats 1" for a quick look)
 #   make install    install taxcut.ko for KDIR's kernel (uninstall: remove)
 #
 # Everything built lands under build/; downloads and kernel builds are
