@@ -368,8 +368,9 @@ int taxcut_idle_init(void)
 	tc_idle_status = TC_IDLE_ON;
 	tc_idle_debugfs = debugfs_create_dir("taxcut", NULL);
 	debugfs_create_file("idle", 0444, tc_idle_debugfs, NULL, &tc_idle_stats_fops);
-	pr_info("registered (%s): adaptive poll up to %u ns, host polling %s\n",
-		tc_idle_builtin_why && hint ? "built-in policy" : hint ? "REALTIME hint" : "force=1",
+	pr_info("registered (%s%s): adaptive poll up to %u ns, host polling %s\n",
+		tc_idle_builtin_why && hint ? "built-in policy: " : "",
+		tc_idle_builtin_why && hint ? tc_idle_builtin_why : hint ? "REALTIME hint" : "force=1",
 		p.max_ns,
 		tc_idle_host_polling_off ? "off" : "on (no POLL_CONTROL)");
 	return 0;
