@@ -9,6 +9,7 @@
 #   make demo       boot a guest, load taxcut, show what it found and chose
 #   make bench      run the benchmarks: build/bench/*.json and tables
 #                   (BENCH_ARGS="--only ipi --repeats 1" for a quick look)
+#   make agent      build the exitless timer's host agent (build/agent/)
 #   make install    install taxcut.ko for KDIR's kernel (uninstall: remove)
 #
 # Everything built lands under build/; downloads and kernel builds are
@@ -19,13 +20,18 @@ KDIR ?= $(shell . $(BUILD_SCRIPTS)/common.sh && debian_kdir)
 KREL = $(shell . $(BUILD_SCRIPTS)/common.sh && kernel_release $(KDIR))
 VARIANT ?= release
 
-.PHONY: all module deps kernel check unit demo bench install uninstall clean
+.PHONY: all module agent deps kernel check unit demo bench install uninstall clean
 
 all: module
 
 module:
 	@$(BUILD_SCRIPTS)/module.sh $(KDIR) W=1 >/dev/null
 	@echo "built build/module/$(KREL)/taxcut.ko"
+
+# the exitless timer's host agent (tools/taxcut-agent)
+agent:
+	@$(MAKE) -s -C tools/taxcut-agent O=$(CURDIR)/build/agent
+	@echo "built build/agent/taxcut-agent"
 
 deps:
 	@$(BUILD_SCRIPTS)/deps.sh

@@ -13,6 +13,7 @@ declare -A sources=(
 	[haltpoll_policy_test]="drivers/cpuidle/haltpoll_policy.c"
 	[guest_policy_test]="arch/x86/kernel/kvm/guest_policy.c"
 	[ipi_window_test]="arch/x86/kernel/kvm/ipi_window.c"
+	[agent_scan_test]="tools/taxcut-agent/scan.c"
 )
 
 for test in "${!sources[@]}"; do
@@ -20,7 +21,7 @@ for test in "${!sources[@]}"; do
 	for s in ${sources[$test]}; do src+=("$top/$s"); done
 	if ! gcc -std=gnu11 -O1 -g -Wall -Wextra -Werror \
 		-fsanitize=address,undefined -fno-sanitize-recover=all \
-		-I"$top/include" -I"$top/arch/x86/kernel/kvm" -I"$top/drivers/cpuidle" \
+		-I"$top/include" -I"$top/arch/x86/kernel/kvm" -I"$top/drivers/cpuidle" -I"$top/tools/taxcut-agent" \
 		-I"$top/selftests/unit" -DTRACES_DIR="\"$top/selftests/unit/traces\"" \
 		-o "$out/$test" "$top/selftests/unit/$test.c" "${src[@]}" 2>"$out/$test.err"; then
 		echo "not ok - unit/$test builds"

@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A guest's side of the exitless-timer region, in userspace, to test
+ * taxcut-agent without a VM: speaks the ivshmem client protocol, maps the
+ * region, arms deadlines in slots and waits on the slots' eventfds.
+ *
+ *   et_client SOCKET timers N          arm N timers (100 us to 5 ms) on random
+ *                                      slots: none early, none lost (TAP)
+ *   et_client SOCKET hostile SECONDS   write garbage all over the region,
+ *                                      then check that a timer still fires
+ *   et_client SOCKET hold SECONDS      connect and stay connected
+ *   et_client SOCKET refused           expect the agent to refuse us
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+#include <uapi/taxcut/exitless_timer.h>
+#include "ivshmem.h"
+
+static int vectors, evfd[TAXCUT_ET_MAX_SLOTS];
+static volatile struct taxcut_et_header *hdr;
+static size_t region_size;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void tap(int ok, const char *what)
+{
+	printf("%sok - %s\n", ok ? "" : "not ", what);
+}
+
+static volatile struct taxcut_et_slot *slot(int n)
+{
+	return (volatile struct taxcut_et_slot *)((volatile char *)hdr + TAXCUT_ET_LINE * (1 + n));
+}
+
+static int dial(const char *path)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)))
+		return -1;
+	return fd;
+}
+
+/* The ivshmem handshake; returns 0 when the region and vectors are ours. */
+static int handshake(int sock)
+{
+	int64_t v, id;
+	int fd, shm = -1;
+	struct stat st;
+
+	if (ivshmem_recv(sock, &v, &fd) || v != IVSHMEM_PROTOCOL_VERSION)
+		return -1;
+	if (ivshmem_recv(sock, &id, &fd) || id < 0)
+		return -1;
+	if (ivshmem_recv(sock, &v, &shm) || v != -1 || shm < 0)
+		return -1;
+	/* then our own ID once per vector, each with an eventfd */
+	while (vectors < TAXCUT_ET_MAX_SLOTS) {
+		struct pollfd p = { .fd = sock, .events = POLLIN };
+
+		if (poll(&p, 1, vectors ? 200 : 2000) <= 0)
+			break;
+		if (ivshmem_recv(sock, &v, &fd) || v != id || fd < 0)
+			return -1;
+		evfd[vectors++] = fd;
+	}
+	if (fstat(shm, &st))
+		return -1;
+	region_size = st.st_size;
+	hdr = mmap(NULL, region_size, PROT_READ | PROT_WRITE, MAP_SHARED, shm, 0);
+	return hdr == MAP_FAILED ? -1 : 0;
+}
+
+static void arm(int n, uint64_t deadline)
+{
+	volatile struct taxcut_et_slot *s = slot(n);
+	uint32_t seq = s->seq;
+
+	__atomic_store_n(&s->seq, seq + 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->deadline_ns, deadline, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->seq, seq + 2, __ATOMIC_RELEASE);
+	s->armed++;
+}
+
+static int cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Arms @n timers one after another; returns how many failed. */
+static int timers(int n, const char *label)
+{
+	uint64_t *late = calloc(n, sizeof(*late));
+	int i, early = 0, lost = 0, refused = 0;
+	char what[160];
+
+	for (i = 0; i < n; i++) {
+		int s = rand() % vectors;
+		uint64_t delay = 100000 + (uint64_t)(rand() % 4900) * 1000, deadline, got, t;
+		struct pollfd p = { .fd = evfd[s], .events = POLLIN };
+
+		deadline = now_ns() + delay;
+		if (deadline < slot(s)->horizon_ns) {
+			/* closer than the agent promises to look: a guest would use its LAPIC */
+			refused++;
+			continue;
+		}
+		arm(s, deadline);
+		if (poll(&p, 1, 1000) != 1 || read(evfd[s], &got, sizeof(got)) != sizeof(got)) {
+			lost++;
+			continue;
+		}
+		t = now_ns();
+		if (t < deadline)
+			early++;
+		late[i - refused - lost] = t - deadline;
+	}
+	n -= refused + lost;
+	qsort(late, n, sizeof(*late), cmp);
+	printf("# %s: %d timers fired, %d too close to the horizon; lateness us p50 %.1f p99 %.1f max %.1f\n",
+	       label, n, refused, n ? late[n / 2] / 1e3 : 0, n ? late[n * 99 / 100] / 1e3 : 0,
+	       n ? late[n - 1] / 1e3 : 0);
+	snprintf(what, sizeof(what), "%s: no timer fired early (%d)", label, early);
+	tap(!early, what);
+	snprintf(what, sizeof(what), "%s: no timer lost (%d)", label, lost);
+	tap(!lost, what);
+	free(late);
+	return early + lost;
+}
+
+int main(int argc, char **argv)
+{
+	int sock;
+
+	if (argc < 3)
+		return 2;
+	srand((unsigned int)getpid());
+	sock = dial(argv[1]);
+	if (sock < 0) {
+		printf("not ok - connect to %s: %s\n", argv[1], strerror(errno));
+		return 1;
+	}
+	if (!strcmp(argv[2], "refused")) {
+		int64_t v;
+		int fd;
+
+		tap(ivshmem_recv(sock, &v, &fd) == -ECONNRESET,
+		    "a second guest on a held region is refused");
+		return 0;
+	}
+	if (handshake(sock)) {
+		printf("not ok - ivshmem handshake\n");
+		return 1;
+	}
+	if (!strcmp(argv[2], "timers")) {
+		uint64_t hb = hdr->heartbeat;
+		char what[128];
+		int i, clean = 1;
+
+		snprintf(what, sizeof(what), "region: magic, version 1, %d slots for %d vectors, %zu bytes",
+			 hdr->nr_slots, vectors, region_size);
+		tap(hdr->magic == TAXCUT_ET_MAGIC && hdr->version == TAXCUT_ET_VERSION &&
+		    (int)hdr->nr_slots == vectors && vectors > 0, what);
+		for (i = 0; i < vectors; i++)
+			clean &= slot(i)->seq == 0 && slot(i)->deadline_ns == 0;
+		tap(clean, "region: every slot starts empty");
+		usleep(20000);
+		tap(hdr->heartbeat > hb && hdr->heartbeat_ns > 0, "region: the heartbeat advances");
+		return timers(atoi(argv[3]), argv[4] ? argv[4] : "timers") ? 1 : 0;
+	}
+	if (!strcmp(argv[2], "hostile")) {
+		uint64_t end = now_ns() + (uint64_t)atoi(argv[3]) * 1000000000ull, writes = 0;
+		volatile unsigned char *p = (volatile unsigned char *)hdr;
+		int i;
+
+		while (now_ns() < end) {
+			for (i = 0; i < 1000; i++) {
+				size_t off = (size_t)rand() % region_size;
+
+				if (rand() % 2)
+					p[off] = (unsigned char)rand();
+				else
+					arm(rand() % vectors, rand() % 3 ? (uint64_t)rand() : now_ns());
+				writes++;
+			}
+			for (i = 0; i < vectors; i++) {
+				uint64_t v;
+
+				if (read(evfd[i], &v, sizeof(v)) < 0 && errno != EAGAIN)
+					break;
+			}
+		}
+		printf("# hostile: %llu garbage writes\n", (unsigned long long)writes);
+		/* a well-formed slot works again once the guest behaves */
+		for (i = 0; i < vectors; i++) {
+			slot(i)->seq &= ~1u;
+			slot(i)->deadline_ns = 0;
+		}
+		usleep(5000);
+		for (i = 0; i < vectors; i++) {
+			uint64_t v;
+
+			while (read(evfd[i], &v, sizeof(v)) == sizeof(v))
+				;
+		}
+		return timers(50, "after the garbage") ? 1 : 0;
+	}
+	if (!strcmp(argv[2], "hold")) {
+		sleep((unsigned int)atoi(argv[3]));
+		return 0;
+	}
+	return 2;
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The agent's work on one region, without any I/O: publish the heartbeat,
+ * read each slot as hostile input, decide which vCPUs to interrupt, publish
+ * horizons. The caller owns the clock and the eventfds.
+ */
+#ifndef TAXCUT_AGENT_SCAN_H
+#define TAXCUT_AGENT_SCAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uapi/taxcut/exitless_timer.h>
+
+/* What the agent remembers per slot: never read back from shared memory. */
+struct et_slot_state {
+	uint32_t fired_seq;
+	bool fired_any;
+	uint64_t last_fire_ns;	/* rate limit */
+	uint64_t fired;
+	uint64_t rate_limited;
+	uint64_t late_max_ns;	/* now - deadline when fired */
+	uint64_t late_sum_ns;
+};
+
+struct et_region {
+	volatile void *mem;	/* the shared mapping; the guest writes it */
+	size_t size;
+	uint32_t nr_slots;	/* the agent's own count, from its configuration */
+	uint64_t heartbeat;
+	uint64_t heartbeat_ns;
+	uint64_t scan_period_ns;
+	uint64_t min_refire_ns;	/* at most one interrupt per slot per this */
+	struct et_slot_state slot[TAXCUT_ET_MAX_SLOTS];
+};
+
+/* Bytes a region of @nr_slots needs (a power of two, as ivshmem wants). */
+size_t et_region_size(uint32_t nr_slots);
+
+/* Writes a fresh header and empty slots. Returns false if @size is too small. */
+bool et_region_init(struct et_region *r, volatile void *mem, size_t size, uint32_t nr_slots,
+		    uint64_t heartbeat_ns, uint64_t scan_period_ns, uint64_t now_ns);
+
+/* Marks the region stopped (heartbeat_ns = 0), so the guest falls back. */
+void et_region_stop(struct et_region *r);
+
+typedef void (*et_fire_fn)(void *ctx, uint32_t slot);
+
+/*
+ * One pass at @now_ns: refreshes the header, fires every due deadline
+ * (calls @fire at most once per slot), and promises to look again before
+ * @next_look_ns. Returns the earliest pending deadline not yet due
+ * (UINT64_MAX if none), so a scanning agent may wake for it.
+ */
+uint64_t et_scan(struct et_region *r, uint64_t now_ns, uint64_t next_look_ns,
+		 et_fire_fn fire, void *ctx);
+
+#endif /* TAXCUT_AGENT_SCAN_H */
