@@ -22,9 +22,15 @@ bool taxcut_guest_haltpoll(void);
 
 /* The PV IPI sender behind apic->send_IPI_mask{,_allbutself}. */
 void taxcut_guest_send_ipi_mask(const struct cpumask *mask, int vector, bool all_but_self);
+/* kvm.c hands over the native mask sender before replacing it: the fallback */
+void taxcut_guest_keep_native_ipi(void (*send_mask)(const struct cpumask *mask, int vector));
 
-/* For taxcut.ko, through symbol_get(): NULL until decided (or off KVM). */
-const struct tc_guest_policy *taxcut_guest_policy(void);
+/*
+ * For taxcut.ko, through symbol_get(): NULL until decided (or off KVM), or
+ * when @version is not the built-in part's TC_GUEST_POLICY_VERSION (a module
+ * built from other sources than the kernel).
+ */
+const struct tc_guest_policy *taxcut_guest_policy(unsigned int version);
 
 struct taxcut_guest_ipi_counts {
 	u64 hypercalls;		/* KVM_HC_SEND_IPI issued */

@@ -23,7 +23,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -57,8 +59,9 @@ static const char usage[] =
 "    --poll                  busy-poll the regions (the exitless mode): one\n"
 "                            host CPU spins; pin it with --cpu\n"
 "    --cpu N                 run on host CPU N (a housekeeping CPU)\n"
-"    --scan-us P             scan every P microseconds and sleep until the\n"
-"                            next due deadline in between (default 250)\n"
+"    --scan-us P             scan every P microseconds (50..100000) and sleep\n"
+"                            until the next due deadline in between\n"
+"                            (default 250)\n"
 "    --stats                 print statistics at exit (and on SIGUSR1)\n"
 "    --verbose               log every connection step\n"
 "    --help                  this text\n"
@@ -168,14 +171,33 @@ static int listen_on(struct vm *vm)
 	return 0;
 }
 
+/*
+ * A new sealed memfd for every guest: nothing an earlier QEMU mapped is ever
+ * handed to the next one, and no holder can shrink it under the agent.
+ */
 static int create_region(struct vm *vm)
 {
 	vm->size = et_region_size(vm->vcpus);
-	vm->shm_fd = memfd_create(vm->name, MFD_CLOEXEC);
-	if (vm->shm_fd < 0 || ftruncate(vm->shm_fd, vm->size))
+	vm->shm_fd = memfd_create(vm->name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (vm->shm_fd < 0 || ftruncate(vm->shm_fd, vm->size) ||
+	    fcntl(vm->shm_fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL))
 		return -1;
 	vm->mem = mmap(NULL, vm->size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->shm_fd, 0);
-	return vm->mem == MAP_FAILED ? -1 : 0;
+	if (vm->mem == MAP_FAILED) {
+		vm->mem = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static void release_region(struct vm *vm)
+{
+	if (vm->mem)
+		munmap(vm->mem, vm->size);
+	if (vm->shm_fd >= 0)
+		close(vm->shm_fd);
+	vm->mem = NULL;
+	vm->shm_fd = -1;
 }
 
 static void drop_client(struct vm *vm, const char *why)
@@ -184,7 +206,9 @@ static void drop_client(struct vm *vm, const char *why)
 
 	if (vm->client_fd < 0)
 		return;
-	et_region_stop(&vm->region);
+	if (vm->mem)
+		et_region_stop(&vm->region);
+	release_region(vm);
 	close(vm->client_fd);
 	vm->client_fd = -1;
 	for (v = 0; v < vm->vcpus; v++) {
@@ -217,10 +241,17 @@ static void accept_client(struct vm *vm)
 	vm->connects++;
 	for (v = 0; v < vm->vcpus; v++)
 		vm->evfd[v] = -1;
-	/* a fresh region: nothing of a previous guest survives */
-	et_region_init(&vm->region, vm->mem, vm->size, vm->vcpus,
-		       poll_mode ? 1000000 : 4 * scan_ns + 1000000,
-		       poll_mode ? 0 : scan_ns, now_ns());
+	/* a QEMU that does not read must not stall every other VM */
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &(struct timeval){ .tv_sec = 1 },
+		   sizeof(struct timeval));
+	if (create_region(vm)) {
+		err = -errno;
+	} else {
+		/* a fresh region: nothing of a previous guest survives */
+		et_region_init(&vm->region, vm->mem, vm->size, vm->vcpus,
+			       poll_mode ? 1000000 : 4 * scan_ns + 1000000,
+			       poll_mode ? 0 : scan_ns, now_ns());
+	}
 	for (v = 0; v < vm->vcpus && !err; v++) {
 		vm->evfd[v] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		if (vm->evfd[v] < 0)
@@ -335,16 +366,28 @@ static unsigned int build_pollfds(struct pollfd *pfd, int sig_fd)
 	return n;
 }
 
-/* One pass over every connected region; returns the earliest pending deadline. */
-static uint64_t scan_all(uint64_t now, uint64_t next_look)
+/*
+ * How long after a pass the next one may come, beyond the period: the
+ * thread's wakeup latency and one pass over every region. The guest keeps
+ * deadlines closer than the horizon on its LAPIC timer.
+ */
+#define HORIZON_SLACK_NS	200000ull
+
+/*
+ * One pass over every connected region; returns the earliest pending
+ * deadline. Each region is stamped with the clock when its turn comes, so
+ * a slow pass over one VM's slots does not eat another VM's promise.
+ */
+static uint64_t scan_all(uint64_t period)
 {
-	uint64_t earliest = UINT64_MAX, e;
+	uint64_t earliest = UINT64_MAX, e, now;
 	unsigned int i;
 
 	for (i = 0; i < nr_vms; i++) {
 		if (vms[i].client_fd < 0)
 			continue;
-		e = et_scan(&vms[i].region, now, next_look, fire, &vms[i]);
+		now = now_ns();
+		e = et_scan(&vms[i].region, now, now + period + HORIZON_SLACK_NS, fire, &vms[i]);
 		if (e < earliest)
 			earliest = e;
 	}
@@ -358,20 +401,19 @@ static void run(int sig_fd)
 
 	for (;;) {
 		unsigned int n = build_pollfds(pfd, sig_fd);
-		uint64_t now = now_ns(), wake, earliest;
+		uint64_t now, wake, earliest;
 		struct timespec ts = { 0, 0 };
 
 		if (poll_mode) {
-			/* promise: the next pass is a loop iteration away */
-			scan_all(now, now + 50000);
+			scan_all(0);
 			if (++spins % 256)
 				continue;
 		} else {
-			/* the slack covers a late wakeup of this thread */
-			earliest = scan_all(now, now + scan_ns + scan_ns / 2);
+			earliest = scan_all(scan_ns);
+			now = now_ns();
 			wake = now + scan_ns;
 			if (earliest < wake)
-				wake = earliest;
+				wake = earliest > now ? earliest : now;
 			ts.tv_sec = (wake - now) / 1000000000ull;
 			ts.tv_nsec = (wake - now) % 1000000000ull;
 		}
@@ -419,8 +461,8 @@ int main(int argc, char **argv)
 			break;
 		case 's':
 			scan_ns = strtoull(optarg, &end, 10) * 1000;
-			if (*end || scan_ns < 10000 || scan_ns > 100000000) {
-				say("bad --scan-us '%s' (10 to 100000)", optarg);
+			if (*end || scan_ns < 50000 || scan_ns > 100000000) {
+				say("bad --scan-us '%s' (50 to 100000)", optarg);
 				return 2;
 			}
 			break;
@@ -459,8 +501,14 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	sig_fd = signalfd(-1, &sigs, SFD_CLOEXEC);
+	if (sig_fd < 0) {
+		say("signalfd: %s", strerror(errno));
+		return 1;
+	}
+	/* wake when asked: the default 50 us slack would break the horizon */
+	prctl(PR_SET_TIMERSLACK, 1UL);
 	for (i = 0; i < nr_vms; i++) {
-		if (create_region(&vms[i]) || listen_on(&vms[i])) {
+		if (listen_on(&vms[i])) {
 			say("%s: cannot set up: %s", vms[i].name, strerror(errno));
 			return 1;
 		}

@@ -61,12 +61,29 @@ int ivshmem_recv(int sock, int64_t *value, int *fd)
 		return -errno;
 	if (n == 0)
 		return -ECONNRESET;
-	if (n != sizeof(le))
+	/* keep one descriptor; close any other the peer sent */
+	for (cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
+		size_t i, count;
+
+		if (cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS)
+			continue;
+		count = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < count; i++) {
+			int got;
+
+			memcpy(&got, CMSG_DATA(cmsg) + i * sizeof(int), sizeof(int));
+			if (*fd < 0)
+				*fd = got;
+			else
+				close(got);
+		}
+	}
+	if (n != sizeof(le)) {
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
 		return -EPROTO;
-	for (cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg))
-		if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS &&
-		    cmsg->cmsg_len == CMSG_LEN(sizeof(int)))
-			memcpy(fd, CMSG_DATA(cmsg), sizeof(int));
+	}
 	*value = (int64_t)le64toh((uint64_t)le);
 	return 0;
 }

@@ -56,7 +56,7 @@ bool et_region_init(struct et_region *r, volatile void *mem, size_t size, uint32
 	r->nr_slots = nr_slots;
 	r->heartbeat_ns = heartbeat_ns;
 	r->scan_period_ns = scan_period_ns;
-	r->min_refire_ns = 2000;
+	r->min_refire_ns = 10000;
 	memset((void *)mem, 0, size);
 	publish_header(r, now_ns);
 	return true;

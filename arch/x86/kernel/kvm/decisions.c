@@ -57,13 +57,21 @@ static void would_choose(struct tc_guest_policy *p)
 const char *taxcut_builtin_haltpoll(bool *eligible)
 {
 	typeof(&taxcut_guest_policy) get_policy = symbol_get(taxcut_guest_policy);
-	const struct tc_guest_policy *p = get_policy ? get_policy() : NULL;
+	typeof(&taxcut_guest_haltpoll) get_haltpoll = symbol_get(taxcut_guest_haltpoll);
+	const struct tc_guest_policy *p = NULL;
 	const char *why = NULL;
 
+	/* asking for the haltpoll decision makes one if the kernel has not yet */
+	if (get_policy && get_haltpoll) {
+		get_haltpoll();
+		p = get_policy(TC_GUEST_POLICY_VERSION);
+	}
 	if (p) {
 		*eligible = p->haltpoll;
 		why = p->haltpoll_why;	/* a string in the kernel image */
 	}
+	if (get_haltpoll)
+		symbol_put(taxcut_guest_haltpoll);
 	if (get_policy)
 		symbol_put(taxcut_guest_policy);
 	return why;
@@ -73,7 +81,8 @@ int taxcut_decisions_show(char *buf, int at)
 {
 	typeof(&taxcut_guest_policy) get_policy = symbol_get(taxcut_guest_policy);
 	typeof(&taxcut_guest_ipi_counts) get_counts = symbol_get(taxcut_guest_ipi_counts);
-	const struct tc_guest_policy *built_in = get_policy ? get_policy() : NULL;
+	const struct tc_guest_policy *built_in =
+		get_policy ? get_policy(TC_GUEST_POLICY_VERSION) : NULL;
 	struct taxcut_guest_ipi_counts counts;
 	struct tc_guest_policy predicted;
 	int len = 0;
@@ -84,7 +93,7 @@ int taxcut_decisions_show(char *buf, int at)
 	} else {
 		would_choose(&predicted);
 		len += sysfs_emit_at(buf, at, "taxcut_guest: %s; it would choose (taxcut.dedicated=auto):\n",
-				     get_policy ? "built in but undecided (not booted on KVM)" :
+				     get_policy ? "built in, but undecided or from other sources" :
 						  "not built in");
 		len += show_policy(buf, at + len, &predicted);
 	}

@@ -41,6 +41,9 @@ enum tc_tlb_mode {
 	TC_TLB_PV,		/* preempted vCPUs flush when they run again */
 };
 
+/* Bumped whenever struct tc_guest_policy or its enums change. */
+#define TC_GUEST_POLICY_VERSION	1
+
 /* Every decision comes with the reason, for the boot log and the report. */
 struct tc_guest_policy {
 	bool dedicated;

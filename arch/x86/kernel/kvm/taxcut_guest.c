@@ -31,10 +31,13 @@ static enum tc_dedicated_mode dedicated_mode __ro_after_init = TC_DEDICATED_AUTO
 /*
  * Not __ro_after_init: on KVM the kernel's KVM setup decides at boot, but a
  * KVM signature behind another hypervisor's leaves (Hyper-V first) skips
- * that setup, and cpuidle-haltpoll may then ask after boot.
+ * that setup, and cpuidle-haltpoll or taxcut.ko may then ask after boot,
+ * possibly at the same time: the lock orders them, the release store on
+ * "decided" publishes the policy to lock-free readers.
  */
 static struct tc_guest_policy policy;
 static bool decided;
+static DEFINE_SPINLOCK(decide_lock);
 
 static int __init parse_dedicated(char *arg)
 {
@@ -62,6 +65,7 @@ static bool pv_spinlocks_disabled(void)
  */
 static const struct tc_guest_policy *decide(void)
 {
+	unsigned long flags;
 	struct tc_guest_facts facts = {
 		.kvm = kvm_para_available(),
 		.possible_cpus = num_possible_cpus(),
@@ -71,14 +75,22 @@ static const struct tc_guest_policy *decide(void)
 		.dedicated = dedicated_mode,
 	};
 
-	if (decided)
+	/* pairs with the release below: a decided policy is complete */
+	if (smp_load_acquire(&decided))
 		return &policy;
+	spin_lock_irqsave(&decide_lock, flags);
+	if (decided) {
+		spin_unlock_irqrestore(&decide_lock, flags);
+		return &policy;
+	}
 	if (facts.kvm) {
 		facts.features = kvm_arch_para_features();
 		facts.hints = kvm_arch_para_hints();
 	}
 	tc_guest_decide(&facts, &policy);
-	decided = true;
+	/* publish the policy before the flag (lock-free readers) */
+	smp_store_release(&decided, true);
+	spin_unlock_irqrestore(&decide_lock, flags);
 
 	pr_info("dedicated: %s (%s)\n", policy.dedicated ? "yes" : "no", policy.dedicated_why);
 	pr_info("spinlock: %s (%s)\n", tc_spinlock_mode_name(policy.spinlock),
@@ -123,17 +135,31 @@ bool taxcut_guest_haltpoll(void)
 }
 EXPORT_SYMBOL_GPL(taxcut_guest_haltpoll);
 
-const struct tc_guest_policy *taxcut_guest_policy(void)
+const struct tc_guest_policy *taxcut_guest_policy(unsigned int version)
 {
-	return decided ? &policy : NULL;
+	if (version != TC_GUEST_POLICY_VERSION)
+		return NULL;
+	/* pairs with the release in decide() */
+	return smp_load_acquire(&decided) ? &policy : NULL;
 }
 EXPORT_SYMBOL_GPL(taxcut_guest_policy);
 
 /* --- PV IPIs ------------------------------------------------------------ */
 
 static DEFINE_PER_CPU(struct taxcut_guest_ipi_counts, ipi_counts);
-/* Once the host refuses SEND_IPI, every IPI takes the ICR. */
+/* Once the host refuses SEND_IPI, every IPI takes the native sender. */
 static bool pv_ipi_refused;
+/*
+ * The APIC driver's own mask sender, kept before kvm.c replaced it. Not
+ * apic->send_IPI: on some xAPIC drivers that calls apic->send_IPI_mask,
+ * which is this sender again.
+ */
+static void (*native_send_ipi_mask)(const struct cpumask *mask, int vector) __ro_after_init;
+
+void __init taxcut_guest_keep_native_ipi(void (*send_mask)(const struct cpumask *mask, int vector))
+{
+	native_send_ipi_mask = send_mask;
+}
 
 static void send_native(const struct cpumask *mask, int vector,
 			const struct tc_ipi_window *w)
@@ -143,7 +169,7 @@ static void send_native(const struct cpumask *mask, int vector,
 	this_cpu_inc(ipi_counts.native_windows);
 	for_each_cpu(cpu, mask)
 		if (tc_ipi_window_test(w, per_cpu(x86_cpu_to_apicid, cpu)))
-			apic->send_IPI(cpu, vector);
+			native_send_ipi_mask(cpumask_of(cpu), vector);
 }
 
 static void send_window(const struct cpumask *mask, int vector, u32 icr,
@@ -158,7 +184,7 @@ static void send_window(const struct cpumask *mask, int vector, u32 icr,
 			return;
 		this_cpu_inc(ipi_counts.refused);
 		WRITE_ONCE(pv_ipi_refused, true);
-		pr_warn_once("the host refused KVM_HC_SEND_IPI (%ld): IPIs go through the ICR from now on\n",
+		pr_warn_once("the host refused KVM_HC_SEND_IPI (%ld): IPIs take the native path from now on\n",
 			     ret);
 	}
 	send_native(mask, vector, w);
