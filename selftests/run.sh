@@ -7,7 +7,7 @@
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-all_suites=(unit build checkpatch boot kvmhost policy agent)
+all_suites=(unit build checkpatch boot kvmhost policy agent timer)
 suites=("$@")
 [ ${#suites[@]} -gt 0 ] || suites=("${all_suites[@]}")
 

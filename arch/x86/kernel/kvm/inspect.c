@@ -193,6 +193,7 @@ int taxcut_policy_show(char *buf)
 	len += show_cpuidle(buf, len);
 	len += show_tick_devices(buf, len);
 	len += taxcut_idle_show(buf, len);
+	len += taxcut_timer_show(buf, len);
 	len += taxcut_decisions_show(buf, len);
 	return len;
 }

@@ -48,6 +48,12 @@ static int __init taxcut_init(void)
 		taxcut_report_exit();
 		return ret;
 	}
+	ret = taxcut_timer_init();
+	if (ret) {
+		taxcut_report_exit();
+		taxcut_idle_exit();
+		return ret;
+	}
 
 	pr_info("KVM at CPUID 0x%x: features 0x%x, hints 0x%x%s\n",
 		taxcut_kvm.base, taxcut_kvm.features, taxcut_kvm.hints,
@@ -59,6 +65,7 @@ static int __init taxcut_init(void)
 static void __exit taxcut_exit(void)
 {
 	taxcut_report_exit();
+	taxcut_timer_exit();
 	taxcut_idle_exit();
 }
 

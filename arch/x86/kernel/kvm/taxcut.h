@@ -22,6 +22,11 @@ int taxcut_idle_init(void);
 void taxcut_idle_exit(void);
 int taxcut_idle_show(char *buf, int len);
 
+/* drivers/clocksource/taxcut_timer.c: the exitless timer's device */
+int taxcut_timer_init(void);
+void taxcut_timer_exit(void);
+int taxcut_timer_show(char *buf, int at);
+
 /* report.c: /sys/kernel/taxcut/ */
 int taxcut_report_init(void);
 void taxcut_report_exit(void);
