@@ -22,6 +22,7 @@
 set -euo pipefail
 
 . "$(dirname "$0")/../build/common.sh"
+. "$(dirname "$0")/lib.sh"
 lib=$TAXCUT_TOP/selftests/lib
 out=$TAXCUT_BUILD/bench/haltpoll
 repeats=3 vcpus="2 4" configs="halt poll hostpoll upstream taxcut-gov debian taxcut-mod"
@@ -35,18 +36,7 @@ while [ $# -gt 0 ]; do
 	shift 2
 done
 
-qemu=$("$TAXCUT_TOP/tools/build/qemu.sh")
-ours=$("$TAXCUT_TOP/tools/build/kernel.sh" release)
-debian=$(debian_kdir)
-rm -rf "$out"
-mkdir -p "$out"
-for k in ours debian; do
-	kdir=${!k}
-	ko=$("$TAXCUT_TOP/tools/build/module.sh" "$kdir")
-	tko=$("$TAXCUT_TOP/tools/build/module.sh" --tests "$kdir")
-	# shellcheck disable=SC2086 # one path per test module
-	"$lib/initramfs.sh" --perf "$out/$k.cpio.gz" "$ko" $tko
-done
+bench_prepare "$out" --perf
 
 m=max,kvm=on,monitor=off
 # config -> kernel|cpu flags|kernel arguments|kvm-emu knobs|guest setup
@@ -60,13 +50,6 @@ declare -A config=(
 	[taxcut-mod]="debian|$m,kvm-hint-dedicated=on|initcall_blacklist=haltpoll_init|on|module"
 )
 
-image() {
-	case "$1" in
-	ours) echo "$ours/arch/x86/boot/bzImage" ;;
-	debian) debian_vmlinuz ;;
-	esac
-}
-
 for r in $(seq 1 "$repeats"); do
 	for v in $vcpus; do
 		for c in $configs; do
@@ -74,7 +57,7 @@ for r in $(seq 1 "$repeats"); do
 			IFS='|' read -r k cpu append emu setup <<<"${config[$c]}"
 			run=$out/runs/$c.$v.$r
 			log "round $r/$repeats: $c, $v vCPUs"
-			"$lib/boot.sh" --out "$run" --qemu "$qemu" --kernel "$(image $k)" \
+			"$lib/boot.sh" --out "$run" --qemu "$qemu" --kernel "$(bench_image $k)" \
 				--initrd "$out/$k.cpio.gz" --cpu "$cpu" --smp "$v" --mem 1024 \
 				--timeout 900 --tests bench_haltpoll --emu "$emu" \
 				--append "BENCH_SETUP=$setup $append"

@@ -13,6 +13,7 @@
 set -euo pipefail
 
 . "$(dirname "$0")/../build/common.sh"
+. "$(dirname "$0")/lib.sh"
 lib=$TAXCUT_TOP/selftests/lib
 out=$TAXCUT_BUILD/bench/ipi
 repeats=3 iterations=2000
@@ -26,25 +27,7 @@ while [ $# -gt 0 ]; do
 	shift 2
 done
 
-qemu=$("$TAXCUT_TOP/tools/build/qemu.sh")
-ours=$("$TAXCUT_TOP/tools/build/kernel.sh" release)
-debian=$(debian_kdir)
-rm -rf "$out"
-mkdir -p "$out"
-for k in ours debian; do
-	kdir=${!k}
-	ko=$("$TAXCUT_TOP/tools/build/module.sh" "$kdir")
-	tko=$("$TAXCUT_TOP/tools/build/module.sh" --tests "$kdir")
-	# shellcheck disable=SC2086 # one path per test module
-	"$lib/initramfs.sh" "$out/$k.cpio.gz" "$ko" $tko
-done
-
-image() {
-	case "$1" in
-	ours) echo "$ours/arch/x86/boot/bzImage" ;;
-	debian) debian_vmlinuz ;;
-	esac
-}
+bench_prepare "$out"
 
 m=max,kvm=on,monitor=off
 # config -> kernel|cpu flags
@@ -63,7 +46,7 @@ for r in $(seq 1 "$repeats"); do
 			qargs=""
 			[ $mode = cluster ] && append+=" intel_iommu=on" qargs=$iommu
 			log "round $r/$repeats: $c, $mode mode"
-			"$lib/boot.sh" --out "$run" --qemu "$qemu" --kernel "$(image $k)" \
+			"$lib/boot.sh" --out "$run" --qemu "$qemu" --kernel "$(bench_image $k)" \
 				--initrd "$out/$k.cpio.gz" --cpu "$cpu" --smp 8 --mem 1024 \
 				--timeout 600 --tests bench_ipi --emu on --append "$append" \
 				--qemu-args "$qargs"

@@ -1,0 +1,31 @@
+# SPDX-License-Identifier: GPL-2.0
+# What every benchmark sets up: the emulated host, our 6.12 release kernel
+# and the stock Debian 6.1 one, and an initramfs for each with taxcut and
+# the test modules. Sourced after tools/build/common.sh.
+#
+#   bench_prepare OUT [initramfs.sh options]   sets $qemu, $ours, $debian
+#   bench_image ours|debian                    the kernel image to boot
+
+bench_prepare() {
+	local out=$1 k kdir ko tko
+	shift
+	qemu=$("$TAXCUT_TOP/tools/build/qemu.sh")
+	ours=$("$TAXCUT_TOP/tools/build/kernel.sh" release)
+	debian=$(debian_kdir)
+	rm -rf "$out"
+	mkdir -p "$out"
+	for k in ours debian; do
+		kdir=${!k}
+		ko=$("$TAXCUT_TOP/tools/build/module.sh" "$kdir")
+		tko=$("$TAXCUT_TOP/tools/build/module.sh" --tests "$kdir")
+		# shellcheck disable=SC2086 # one path per test module
+		"$TAXCUT_TOP/selftests/lib/initramfs.sh" "$@" "$out/$k.cpio.gz" "$ko" $tko
+	done
+}
+
+bench_image() {
+	case "$1" in
+	ours) echo "$ours/arch/x86/boot/bzImage" ;;
+	debian) debian_vmlinuz ;;
+	esac
+}
