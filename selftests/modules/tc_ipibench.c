@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * IPI microbenchmark, run from CPU 0 at load time, each case between two
- * marks of the emulated host so that it counts the exits per operation:
+ * IPI microbenchmark, run at load time by a kernel thread bound to CPU 0,
+ * each case between two marks of the emulated host so that it counts the
+ * exits per operation. Preemption is off only for each single operation
+ * (a long non-preemptible loop starves RCU and stop_machine on a slow host):
  *
  *   510-511 single   smp_call_function_single() to the last CPU, waiting
  *   520-521 half     smp_call_function_many() to half of the other CPUs
@@ -14,7 +16,10 @@
  * Results as "tc_ipibench: CASE ops N ns_per_op X" lines in the kernel log.
  * Boot with no_ipi_broadcast=1 so that "all" takes send_IPI_mask.
  */
+#include <linux/completion.h>
 #include <linux/cpumask.h>
+#include <linux/kthread.h>
+#include <linux/sched.h>
 #include <linux/delay.h>
 #include <linux/module.h>
 #include <linux/smp.h>
@@ -51,8 +56,12 @@ static void run_many(const char *name, int label, const struct cpumask *targets)
 	atomic_set(&callbacks, 0);
 	tc_mark(label);
 	t0 = ktime_get_ns();
-	for (i = 0; i < iterations; i++)
+	for (i = 0; i < iterations; i++) {
+		preempt_disable();
 		smp_call_function_many(targets, count_call, NULL, true);
+		preempt_enable();
+		cond_resched();
+	}
 	t0 = ktime_get_ns() - t0;
 	tc_mark(label + 1);
 	report(name, label, t0, iterations * others);
@@ -66,8 +75,10 @@ static void run_single(int target)
 	atomic_set(&callbacks, 0);
 	tc_mark(510);
 	t0 = ktime_get_ns();
-	for (i = 0; i < iterations; i++)
+	for (i = 0; i < iterations; i++) {
 		smp_call_function_single(target, count_call, NULL, true);
+		cond_resched();
+	}
 	t0 = ktime_get_ns() - t0;
 	tc_mark(511);
 	report("single", 510, t0, iterations);
@@ -83,55 +94,67 @@ static void run_raw(bool hypercall, int target)
 	atomic_set(&callbacks, 0);
 	tc_mark(hypercall ? 550 : 540);
 	for (i = 0; i < iterations; i++) {
+		preempt_disable();
 		t0 = ktime_get_ns();
 		if (hypercall)
 			tc_hc(TC_KVM_HC_SEND_IPI, 1, 0, apic_id, APIC_DM_FIXED | RESCHEDULE_VECTOR);
 		else
 			apic->send_IPI(target, RESCHEDULE_VECTOR);
 		sent += ktime_get_ns() - t0;
+		preempt_enable();
 		udelay(20);
+		cond_resched();
 	}
 	tc_mark(hypercall ? 551 : 541);
 	report(hypercall ? "raw-hc" : "raw-icr", hypercall ? 550 : 540, sent, 0);
 }
 
-static int __init tc_ipibench_init(void)
+static DECLARE_COMPLETION(bench_done);
+
+/* Bound to CPU 0: the target masks below never include the sender. */
+static int bench_thread(void *unused)
 {
 	static struct cpumask half, all;
 	int cpu, n = 0, last = -1;
 
-	if (num_online_cpus() < 2) {
-		pr_err("tc_ipibench: needs at least 2 online CPUs\n");
-		return -ENODEV;
-	}
-	if (iterations <= 0) {
-		pr_err("tc_ipibench: iterations: invalid value %d\n", iterations);
-		return -EINVAL;
-	}
-	/* run on CPU 0, without migrating, as a kernel thread would */
-	if (smp_processor_id() != 0)
-		pr_info("tc_ipibench: note: loaded on CPU %d\n", smp_processor_id());
-	preempt_disable();
-	cpumask_clear(&half);
 	cpumask_copy(&all, cpu_online_mask);
-	cpumask_clear_cpu(smp_processor_id(), &all);
+	cpumask_clear_cpu(0, &all);
+	cpumask_clear(&half);
 	for_each_cpu(cpu, &all) {
 		if (n++ < (int)(cpumask_weight(&all) + 1) / 2)
 			cpumask_set_cpu(cpu, &half);
 		last = cpu;
 	}
-	preempt_enable();
-
 	run_single(last);
-	preempt_disable();
 	run_many("half", 520, &half);
 	run_many("all", 530, &all);
 	run_raw(false, last);
 	/* the emulated host keeps KVM at the first hypervisor leaf */
 	if (cpuid_eax(TC_KVM_CPUID_SCAN_FIRST + 1) & (1u << TC_KVM_FEATURE_PV_SEND_IPI))
 		run_raw(true, last);
-	preempt_enable();
 	pr_info("tc_ipibench: done\n");
+	complete(&bench_done);
+	return 0;
+}
+
+static int __init tc_ipibench_init(void)
+{
+	struct task_struct *t;
+
+	if (num_online_cpus() < 2 || !cpu_online(0)) {
+		pr_err("tc_ipibench: needs CPU 0 and at least one other CPU online\n");
+		return -ENODEV;
+	}
+	if (iterations <= 0) {
+		pr_err("tc_ipibench: iterations: invalid value %d\n", iterations);
+		return -EINVAL;
+	}
+	t = kthread_create(bench_thread, NULL, "tc_ipibench");
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	kthread_bind(t, 0);
+	wake_up_process(t);
+	wait_for_completion(&bench_done);
 	return 0;
 }
 

@@ -37,6 +37,7 @@ declare -A config=(
 	[taxcut]="ours|$m"
 )
 iommu="-device intel-iommu,intremap=on,eim=on"
+bad=$(grep -v '^#' "$lib/bad-log-patterns" | paste -sd '|')
 for r in $(seq 1 "$repeats"); do
 	for mode in physical cluster; do
 		for c in native upstream taxcut; do
@@ -52,6 +53,8 @@ for r in $(seq 1 "$repeats"); do
 				--qemu-args "$qargs"
 			grep -q '^# guest done' "$run/tap.log" && [ "$(cat "$run/status")" = poweroff ] ||
 				log "warning: $c.$mode.$r did not finish ($(cat "$run/status"))"
+			! grep -qE "$bad" "$run/console.log" ||
+				log "warning: $c.$mode.$r: kernel log not clean: $(grep -m1 -E "$bad" "$run/console.log")"
 		done
 	done
 done
