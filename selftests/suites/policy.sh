@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# taxcut's built-in part (CONFIG_TAXCUT_GUEST) on our 6.12 kernel, over the
+# taxcut's built-in part (CONFIG_TAXCUT_GUEST) on our 6.12 kernel (the lockdep
+# variant: one kernel build less on a cold machine), over the
 # truth table of the built-in policy issue: the dedicated hint on/off x
 # PV_UNHALT on/off x PV IPI on/off x 1, 2, 4 and 8 vCPUs. For each boot the
 # decision the report shows, the state the kernel is in (spinlock slow path
@@ -17,7 +18,7 @@ out=$TAXCUT_BUILD/check/policy
 mkdir -p "$out"
 . "$(dirname "$0")/../lib/emuhost.sh" || exit 0
 
-k=linux-6.12
+k=linux-6.12-debug
 prepare $k || exit 0
 
 n=200	# multicast calls (guest test policy, POLICY_IPI_CALLS)
@@ -59,8 +60,9 @@ expect_table() {
 	# Slack: other IPIs (reschedule, timers) land between the marks too; a
 	# single-target IPI to a CPU polling in idle is skipped by the kernel.
 	if [ "$ipi" = on ] && [ "$cpus" -ge 3 ]; then
+		# the ICR writes left are other IPIs (reschedule, single targets)
 		expect "$suite/$name: one SEND_IPI per multicast call, no ICR write for them ($hc, $icr)" \
-			eval "between $hc $((n - n / 10)) $((n + n / 10)) && between $icr 0 $((n / 4))"
+			eval "between $hc $((n - n / 10)) $((n + n / 10)) && between $icr 0 $((n / 2))"
 	elif [ "$cpus" -ge 3 ]; then
 		expect "$suite/$name: one ICR write per target ($apic), no SEND_IPI ($icr, $hc)" \
 			eval "between $icr $((n * others - n / 10)) $((n * others + n / 4)) && test $hc -eq 0"
