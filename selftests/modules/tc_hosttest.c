@@ -74,20 +74,6 @@ static unsigned int failures;
 	}								\
 } while (0)
 
-static u32 kvm_features(void)
-{
-	u32 base, eax, ebx, ecx, edx;
-
-	for (base = TC_KVM_CPUID_SCAN_FIRST; base <= TC_KVM_CPUID_SCAN_LAST;
-	     base += TC_KVM_CPUID_SCAN_STEP) {
-		cpuid(base, &eax, &ebx, &ecx, &edx);
-		if (ebx == TC_KVM_SIGNATURE_EBX && ecx == TC_KVM_SIGNATURE_ECX &&
-		    edx == TC_KVM_SIGNATURE_EDX)
-			return cpuid_eax(base + TC_KVM_CPUID_FEATURES_OFFSET);
-	}
-	return 0;
-}
-
 static bool has(u32 features, int bit)
 {
 	return features & (1u << bit);
@@ -237,7 +223,7 @@ static void abi_msrs(u32 f)
 
 static void run_abi(void)
 {
-	u32 f = kvm_features();
+	u32 f = tc_kvm_features();
 
 	pr_info("# KVM features 0x%x\n", f);
 	abi_hypercalls(f);

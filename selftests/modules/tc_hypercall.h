@@ -4,7 +4,9 @@
 #define _TC_HYPERCALL_H
 
 #include <asm/cpufeature.h>
+#include <asm/processor.h>
 #include <taxcut/emulated_host.h>
+#include <taxcut/kvm_abi.h>
 
 static inline long tc_hypercall(bool vmmcall, unsigned long nr, unsigned long a0,
 				unsigned long a1, unsigned long a2, unsigned long a3)
@@ -34,6 +36,21 @@ static inline long tc_hc(unsigned long nr, unsigned long a0, unsigned long a1,
 			 unsigned long a2, unsigned long a3)
 {
 	return tc_hypercall(tc_native_vmmcall(), nr, a0, a1, a2, a3);
+}
+
+/* KVM's feature word (kvm_arch_para_features() is not exported), 0 off KVM. */
+static inline u32 tc_kvm_features(void)
+{
+	u32 base, eax, ebx, ecx, edx;
+
+	for (base = TC_KVM_CPUID_SCAN_FIRST; base <= TC_KVM_CPUID_SCAN_LAST;
+	     base += TC_KVM_CPUID_SCAN_STEP) {
+		cpuid(base, &eax, &ebx, &ecx, &edx);
+		if (ebx == TC_KVM_SIGNATURE_EBX && ecx == TC_KVM_SIGNATURE_ECX &&
+		    edx == TC_KVM_SIGNATURE_EDX)
+			return cpuid_eax(base + TC_KVM_CPUID_FEATURES_OFFSET);
+	}
+	return 0;
 }
 
 /* Snapshots the emulated host's exit accounting under @label. */

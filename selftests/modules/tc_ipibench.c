@@ -129,8 +129,7 @@ static int bench_thread(void *unused)
 	run_many("half", 520, &half);
 	run_many("all", 530, &all);
 	run_raw(false, last);
-	/* the emulated host keeps KVM at the first hypervisor leaf */
-	if (cpuid_eax(TC_KVM_CPUID_SCAN_FIRST + 1) & (1u << TC_KVM_FEATURE_PV_SEND_IPI))
+	if (tc_kvm_features() & (1u << TC_KVM_FEATURE_PV_SEND_IPI))
 		run_raw(true, last);
 	pr_info("tc_ipibench: done\n");
 	complete(&bench_done);
