@@ -60,20 +60,13 @@ static bool pv_spinlocks_disabled(void)
 
 /*
  * First called from the kernel's KVM setup, after the possible CPUs are
- * known (kvm_guest_init runs late in setup_arch) and before any secondary
- * CPU starts, so there is no race.
+ * known (kvm_guest_init runs late in setup_arch); later callers find the
+ * policy made. The facts are gathered only by the call that decides.
  */
 static const struct tc_guest_policy *decide(void)
 {
+	struct tc_guest_facts facts = { .dedicated = dedicated_mode };
 	unsigned long flags;
-	struct tc_guest_facts facts = {
-		.kvm = kvm_para_available(),
-		.possible_cpus = num_possible_cpus(),
-		.mwait = boot_cpu_has(X86_FEATURE_MWAIT),
-		.nopvspin = pv_spinlocks_disabled(),
-		.idle_override = boot_option_idle_override != IDLE_NO_OVERRIDE,
-		.dedicated = dedicated_mode,
-	};
 
 	/* pairs with the release below: a decided policy is complete */
 	if (smp_load_acquire(&decided))
@@ -83,6 +76,11 @@ static const struct tc_guest_policy *decide(void)
 		spin_unlock_irqrestore(&decide_lock, flags);
 		return &policy;
 	}
+	facts.kvm = kvm_para_available();
+	facts.possible_cpus = num_possible_cpus();
+	facts.mwait = boot_cpu_has(X86_FEATURE_MWAIT);
+	facts.nopvspin = pv_spinlocks_disabled();
+	facts.idle_override = boot_option_idle_override != IDLE_NO_OVERRIDE;
 	if (facts.kvm) {
 		facts.features = kvm_arch_para_features();
 		facts.hints = kvm_arch_para_hints();
