@@ -1,7 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # Helpers of the suites that boot guests on the emulated KVM host (kvmhost,
-# policy). Sourced after kernels.sh, with $out and $suite set; sets $qemu.
+# policy, timer). Sourced after kernels.sh with $suite set; sets $out (the
+# suite's directory under build/check/) and $qemu.
 lib=$TAXCUT_TOP/selftests/lib
+out=$TAXCUT_BUILD/check/$suite
+mkdir -p "$out"
 
 if ! qemu=$("$TAXCUT_TOP/tools/build/qemu.sh" 2>"$out/qemu-build.log"); then
 	echo "not ok - $suite: the emulated KVM host (tools/qemu) builds"

@@ -9,8 +9,6 @@ set -uo pipefail
 
 . "$(dirname "$0")/../lib/kernels.sh"
 suite=kvmhost
-out=$TAXCUT_BUILD/check/kvmhost
-mkdir -p "$out"
 
 . "$(dirname "$0")/../lib/emuhost.sh" || exit 0
 

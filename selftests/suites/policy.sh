@@ -14,8 +14,6 @@ set -uo pipefail
 
 . "$(dirname "$0")/../lib/kernels.sh"
 suite=policy
-out=$TAXCUT_BUILD/check/policy
-mkdir -p "$out"
 . "$(dirname "$0")/../lib/emuhost.sh" || exit 0
 
 k=linux-6.12-debug

@@ -8,8 +8,6 @@ set -uo pipefail
 
 . "$(dirname "$0")/../lib/kernels.sh"
 suite=timer
-out=$TAXCUT_BUILD/check/timer
-mkdir -p "$out"
 . "$(dirname "$0")/../lib/emuhost.sh" || exit 0
 
 if ! make -s -C "$TAXCUT_TOP/tools/taxcut-agent" O="$TAXCUT_BUILD/agent" >"$out/agent-build.log" 2>&1; then
