@@ -7,7 +7,7 @@
 . "$(dirname "${BASH_SOURCE[0]}")/../../tools/build/common.sh"
 
 TEST_KERNELS=(debian-6.1 linux-6.12-debug)
-# linux-6.12 (the release variant) serves the policy truth table and bench
+# linux-6.12 (the release variant) serves the benchmarks and the demo
 
 # kernel_kdir NAME / kernel_image NAME (builds ours if needed)
 kernel_kdir() {
