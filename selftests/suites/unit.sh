@@ -14,6 +14,7 @@ declare -A sources=(
 	[guest_policy_test]="arch/x86/kernel/kvm/guest_policy.c"
 	[ipi_window_test]="arch/x86/kernel/kvm/ipi_window.c"
 	[agent_scan_test]="tools/taxcut-agent/scan.c"
+	[timer_policy_test]="drivers/clocksource/timer_policy.c"
 )
 
 for test in "${!sources[@]}"; do
@@ -21,7 +22,7 @@ for test in "${!sources[@]}"; do
 	for s in ${sources[$test]}; do src+=("$top/$s"); done
 	if ! gcc -std=gnu11 -O1 -g -Wall -Wextra -Werror \
 		-fsanitize=address,undefined -fno-sanitize-recover=all \
-		-I"$top/include" -I"$top/arch/x86/kernel/kvm" -I"$top/drivers/cpuidle" -I"$top/tools/taxcut-agent" \
+		-I"$top/include" -I"$top/arch/x86/kernel/kvm" -I"$top/drivers/cpuidle" -I"$top/tools/taxcut-agent" -I"$top/drivers/clocksource" \
 		-I"$top/selftests/unit" -DTRACES_DIR="\"$top/selftests/unit/traces\"" \
 		-o "$out/$test" "$top/selftests/unit/$test.c" "${src[@]}" 2>"$out/$test.err"; then
 		echo "not ok - unit/$test builds"

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The exitless timer's guest-side rules, pure (no kernel state): how a vCPU
+ * maps its clock to the agent's, decides whether the agent is alive, and
+ * routes each deadline to its slot or to the LAPIC timer. The clockevent in
+ * taxcut_timer.c feeds it readings; docs/exitless-timer.md explains them.
+ */
+#ifndef _TAXCUT_TIMER_POLICY_H
+#define _TAXCUT_TIMER_POLICY_H
+
+#include <taxcut/pure.h>
+
+/*
+ * Clock mapping. offset = guest clock - agent clock. A sample reads the
+ * agent's published now_ns and then the guest clock, so it is an upper
+ * bound of the offset, above it by the age of now_ns. The estimate is the
+ * smallest sample of the current and the previous epoch: it converges to
+ * the freshest reading and follows drift within two epochs.
+ */
+#define ET_CLOCK_EPOCH_NS	500000000ull	/* 0.5 s */
+
+struct et_clock {
+	s64 min_cur;		/* smallest sample of this epoch */
+	s64 min_prev;		/* ... of the previous epoch */
+	u64 epoch_end;		/* guest ns */
+	bool have_cur, have_prev;
+};
+
+void et_clock_sample(struct et_clock *c, u64 guest_ns, u64 agent_ns);
+/* false until the first sample */
+bool et_clock_offset(const struct et_clock *c, s64 *offset);
+/* the agent-clock deadline for a guest-clock one; never 0 (0 disarms) */
+u64 et_clock_to_agent(s64 offset, u64 guest_ns);
+
+/*
+ * Liveness, per vCPU: the agent promises heartbeat advances at least every
+ * heartbeat_ns. It is alive while the beat it shows changed within twice
+ * that, as seen on this vCPU's clock; heartbeat_ns 0 means it stopped.
+ */
+#define ET_HEARTBEAT_MAX_NS	1000000000ull	/* a longer promise counts as 1 s */
+
+struct et_liveness {
+	u64 beat;
+	u64 seen_ns;		/* guest ns when beat was first seen */
+	bool seen;
+};
+
+bool et_agent_alive(struct et_liveness *l, u64 beat, u64 heartbeat_ns, u64 now_ns);
+
+/*
+ * Routing: a deadline goes to the slot only when the agent is alive and the
+ * deadline lies at or after the horizon the agent promised for the slot;
+ * closer deadlines go to the LAPIC timer.
+ */
+enum et_route { ET_ROUTE_LAPIC, ET_ROUTE_SLOT };
+
+enum et_route et_route(bool alive, u64 agent_deadline, u64 horizon_ns);
+
+/*
+ * While a deadline waits in the slot, the LAPIC timer stays armed no later
+ * than one backstop period ahead, so that a vCPU notices a dead agent even
+ * when nothing else runs on it. True when it must be (re)armed now.
+ */
+bool et_backstop_needed(u64 lapic_at_ns, u64 now_ns, u64 period_ns);
+
+/*
+ * An interrupt for a deadline that the guest clock has not reached yet
+ * (the offset estimate is an upper bound): the handler waits the rest when
+ * it is at most spin_max_ns, else hands it back to the tick code.
+ */
+enum et_early { ET_ON_TIME, ET_SPIN, ET_REPROGRAM };
+
+enum et_early et_early(u64 now_ns, u64 expires_ns, u64 spin_max_ns);
+
+#endif /* _TAXCUT_TIMER_POLICY_H */
