@@ -15,6 +15,7 @@
 # Everything built lands under build/; downloads and kernel builds are
 # cached under ~/.cache/taxcut (TAXCUT_CACHE).
 
+SHELL := /bin/bash
 BUILD_SCRIPTS := tools/build
 KDIR ?= $(shell . $(BUILD_SCRIPTS)/common.sh && debian_kdir)
 KREL = $(shell . $(BUILD_SCRIPTS)/common.sh && kernel_release $(KDIR))

@@ -1,30 +1,227 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * taxcut's exitless timer, guest side, first part: the device. A PCI
- * driver for QEMU's ivshmem-doorbell (1af4:1110) whose BAR2 holds the
- * region taxcut-agent serves (include/uapi/taxcut/exitless_timer.h). It
- * recognises taxcut's region by its header and leaves any other ivshmem
- * user alone, checks the header, and reports the region and the agent's
- * heartbeat. The per-CPU clockevent that writes deadlines into the slots
- * is not written yet (docs/exitless-timer.md), so no timer uses it.
+ * taxcut's exitless timer, guest side: the device. A PCI driver for QEMU's
+ * ivshmem-doorbell (1af4:1110) whose BAR2 holds the region taxcut-agent
+ * serves (include/uapi/taxcut/exitless_timer.h). It recognises taxcut's
+ * region by its header and leaves any other ivshmem user alone, takes one
+ * MSI-X vector per CPU with that CPU's affinity, and puts the per-CPU
+ * clockevent (taxcut_clockevent.c) in front of each CPU's LAPIC timer from
+ * a CPU hotplug state. When the agent stops beating, every CPU goes back
+ * to its LAPIC timer; if the beat resumes on the same region, they come
+ * back. docs/exitless-timer.md has the rules and bounds.
  */
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
+#include <linux/interrupt.h>
 #include <linux/io.h>
 #include <linux/module.h>
-#include <linux/pci.h>
 #include <linux/sysfs.h>
-#include <uapi/taxcut/exitless_timer.h>
 #include "taxcut.h"
+#include "taxcut_timer.h"
 
 #define IVSHMEM_VENDOR_ID	0x1af4
 #define IVSHMEM_DEVICE_ID	0x1110
 #define IVSHMEM_REGION_BAR	2
 
-static struct tc_timer_dev {
-	struct pci_dev *pdev;
-	struct taxcut_et_header *header;
-	u32 nr_slots;
-} *tc_timer;
+static bool exitless_timer = true;
+module_param(exitless_timer, bool, 0444);
+MODULE_PARM_DESC(exitless_timer, "use the agent's timer region for the tick (default on)");
+
+static unsigned int timer_backstop_ms = 1000;
+module_param(timer_backstop_ms, uint, 0444);
+MODULE_PARM_DESC(timer_backstop_ms,
+		 "longest a CPU waits before checking the agent is alive, 10..10000 (default 1000)");
+
+#define TC_SPIN_MAX_NS	50000	/* an interrupt this early is waited out */
+#define TC_WATCH_MS	100	/* while the agent is lost: how often to look for it */
+
+static struct tc_timer_dev *tc_timer;
 static DEFINE_MUTEX(tc_timer_lock);
+
+static struct tc_timer_dev *tc_hp_dev;	/* the device the hotplug state serves */
+
+static int tc_cpu_online(unsigned int cpu)
+{
+	struct tc_timer_dev *dev = tc_hp_dev;
+
+	if (cpu >= dev->nr_cpus || READ_ONCE(dev->agent_lost))
+		return 0;
+	/* the vector follows its CPU; a failure only costs this CPU the slot */
+	if (irq_set_affinity(dev->cpus[cpu].irq, cpumask_of(cpu))) {
+		pr_warn("taxcut: CPU %u: cannot steer its timer vector, keeping the LAPIC timer\n",
+			cpu);
+		return 0;
+	}
+	tc_clockevent_attach(&dev->cpus[cpu]);
+	return 0;
+}
+
+static int tc_cpu_offline(unsigned int cpu)
+{
+	struct tc_timer_dev *dev = tc_hp_dev;
+
+	if (cpu < dev->nr_cpus)
+		tc_clockevent_detach(&dev->cpus[cpu]);
+	return 0;
+}
+
+static long tc_attach_on_cpu(void *arg)
+{
+	return tc_clockevent_attach(arg);
+}
+
+static int tc_cpus_attached(struct tc_timer_dev *dev)
+{
+	unsigned int cpu;
+	int n = 0;
+
+	for (cpu = 0; cpu < dev->nr_cpus; cpu++)
+		n += dev->cpus[cpu].attached;
+	return n;
+}
+
+/* From any context: a CPU found the agent dead. */
+void tc_timer_agent_lost(struct tc_timer_dev *dev)
+{
+	if (!xchg(&dev->agent_lost, 1))
+		irq_work_queue(&dev->lost_irq_work);
+}
+
+static void tc_lost_irq_work(struct irq_work *work)
+{
+	struct tc_timer_dev *dev = container_of(work, struct tc_timer_dev, lost_irq_work);
+
+	schedule_work(&dev->lost_work);
+}
+
+/* Every CPU back to its LAPIC timer, then wait for the agent. */
+static void tc_lost_work(struct work_struct *work)
+{
+	struct tc_timer_dev *dev = container_of(work, struct tc_timer_dev, lost_work);
+	struct taxcut_et_header *h = dev->header;
+	unsigned int cpu;
+
+	cpus_read_lock();
+	for (cpu = 0; cpu < dev->nr_cpus; cpu++)
+		tc_clockevent_detach(&dev->cpus[cpu]);
+	cpus_read_unlock();
+	dev->fallbacks++;
+	dev_warn(&dev->pdev->dev,
+		 "taxcut: the timer agent %s (heartbeat %llu): every CPU is back on the LAPIC timer\n",
+		 READ_ONCE(h->heartbeat_ns) ? "stopped beating" : "stopped",
+		 READ_ONCE(h->heartbeat));
+	if (!READ_ONCE(dev->stopping))
+		schedule_delayed_work(&dev->watch_work, msecs_to_jiffies(TC_WATCH_MS));
+}
+
+/*
+ * A killed agent does not come back on this region (QEMU maps a region
+ * once); one that was stopped, paused or starved does: it beats again.
+ */
+static void tc_watch_work(struct work_struct *work)
+{
+	struct tc_timer_dev *dev = container_of(work, struct tc_timer_dev, watch_work.work);
+	struct taxcut_et_header *h = dev->header;
+	u64 beat = smp_load_acquire(&h->heartbeat);
+	unsigned int cpu;
+
+	if (READ_ONCE(dev->stopping))
+		return;
+	if (!READ_ONCE(h->heartbeat_ns) || beat == dev->lost_beat) {
+		dev->lost_beat = beat;
+		schedule_delayed_work(&dev->watch_work, msecs_to_jiffies(TC_WATCH_MS));
+		return;
+	}
+	WRITE_ONCE(dev->agent_lost, 0);
+	cpus_read_lock();
+	for_each_online_cpu(cpu)
+		if (cpu < dev->nr_cpus)
+			work_on_cpu(cpu, tc_attach_on_cpu, &dev->cpus[cpu]);
+	cpus_read_unlock();
+	dev->reattaches++;
+	dev_info(&dev->pdev->dev, "taxcut: the timer agent beats again: %d CPUs back on the exitless timer\n",
+		 tc_cpus_attached(dev));
+}
+
+
+/* Vectors, per-CPU state and the hotplug state: the exitless timer on. */
+static void tc_nothing(void *unused)
+{
+}
+
+static int tc_timer_start(struct tc_timer_dev *dev)
+{
+	struct pci_dev *pdev = dev->pdev;
+	unsigned int want = min_t(unsigned int, dev->nr_slots, nr_cpu_ids), n;
+	int nvec, ret;
+
+	if (!taxcut_tick_device(0)) {
+		dev_info(&pdev->dev, "taxcut: cannot see the tick devices on this kernel: exitless timer off\n");
+		return -EOPNOTSUPP;
+	}
+	pci_set_master(pdev);	/* MSI-X messages are the device's writes */
+	nvec = pci_alloc_irq_vectors(pdev, 1, want, PCI_IRQ_MSIX);
+	if (nvec < 0) {
+		dev_err(&pdev->dev, "taxcut: no MSI-X vectors (%d): exitless timer off\n", nvec);
+		return nvec;
+	}
+	dev->nr_cpus = nvec;
+	dev->cpus = devm_kcalloc(&pdev->dev, nvec, sizeof(*dev->cpus), GFP_KERNEL);
+	if (!dev->cpus) {
+		ret = -ENOMEM;
+		goto free_vectors;
+	}
+	for (n = 0; n < dev->nr_cpus; n++) {
+		struct tc_timer_cpu *c = &dev->cpus[n];
+
+		tc_clockevent_init_cpu(dev, c, n);
+		c->irq = pci_irq_vector(pdev, n);
+		ret = request_irq(c->irq, tc_clockevent_irq, IRQF_TIMER | IRQF_NOBALANCING,
+				  "taxcut-timer", c);
+		if (ret) {
+			dev_err(&pdev->dev, "taxcut: vector %u: %d\n", n, ret);
+			goto free_irqs;
+		}
+	}
+	tc_hp_dev = dev;
+	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "taxcut/timer:online",
+				tc_cpu_online, tc_cpu_offline);
+	if (ret < 0)
+		goto free_irqs;
+	dev->hp_state = ret;
+	return 0;
+
+free_irqs:
+	while (n--)
+		free_irq(dev->cpus[n].irq, &dev->cpus[n]);
+free_vectors:
+	pci_free_irq_vectors(pdev);
+	dev->nr_cpus = 0;
+	return ret;
+}
+
+static void tc_timer_stop(struct tc_timer_dev *dev)
+{
+	unsigned int n;
+
+	if (!dev->hp_state)
+		return;
+	WRITE_ONCE(dev->stopping, true);
+	cpuhp_remove_state(dev->hp_state);	/* detaches every online CPU */
+	irq_work_sync(&dev->lost_irq_work);
+	cancel_work_sync(&dev->lost_work);
+	cancel_delayed_work_sync(&dev->watch_work);
+	cpus_read_lock();
+	for (n = 0; n < dev->nr_cpus; n++)
+		tc_clockevent_detach(&dev->cpus[n]);
+	cpus_read_unlock();
+	for (n = 0; n < dev->nr_cpus; n++)
+		free_irq(dev->cpus[n].irq, &dev->cpus[n]);
+	/* a forwarded fire still queued runs before this call on its CPU */
+	on_each_cpu(tc_nothing, NULL, 1);
+	pci_free_irq_vectors(dev->pdev);
+	dev->hp_state = 0;
+}
 
 static int tc_timer_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
@@ -69,6 +266,13 @@ static int tc_timer_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	dev->pdev = pdev;
 	dev->header = h;
 	dev->nr_slots = slots;
+	dev->backstop_ns = (u64)clamp(timer_backstop_ms, 10u, 10000u) * NSEC_PER_MSEC;
+	dev->spin_max_ns = TC_SPIN_MAX_NS;
+	init_irq_work(&dev->lost_irq_work, tc_lost_irq_work);
+	INIT_WORK(&dev->lost_work, tc_lost_work);
+	INIT_DELAYED_WORK(&dev->watch_work, tc_watch_work);
+	atomic64_set(&dev->stray_count, 0);
+
 	mutex_lock(&tc_timer_lock);
 	if (tc_timer) {
 		mutex_unlock(&tc_timer_lock);
@@ -83,15 +287,29 @@ static int tc_timer_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 			 slots, num_possible_cpus());
 	dev_info(&pdev->dev, "taxcut: timer region: %u slots, agent heartbeat every %llu us, scan %llu us\n",
 		 slots, READ_ONCE(h->heartbeat_ns) / 1000, READ_ONCE(h->scan_period_ns) / 1000);
+
+	if (!exitless_timer) {
+		dev_info(&pdev->dev, "taxcut: exitless_timer=0: the LAPIC timer stays\n");
+	} else if (!READ_ONCE(h->heartbeat_ns)) {
+		dev_info(&pdev->dev, "taxcut: the agent has stopped: the LAPIC timer stays\n");
+	} else if (tc_timer_start(dev) == 0) {
+		dev_info(&pdev->dev, "taxcut: exitless timer on %d of %u CPUs (vectors %u, backstop %u ms)\n",
+			 tc_cpus_attached(dev), num_online_cpus(), dev->nr_cpus,
+			 (unsigned int)(dev->backstop_ns / NSEC_PER_MSEC));
+	}
 	return 0;
 }
 
 static void tc_timer_remove(struct pci_dev *pdev)
 {
+	struct tc_timer_dev *dev = pci_get_drvdata(pdev);
+
 	mutex_lock(&tc_timer_lock);
-	if (tc_timer == pci_get_drvdata(pdev))
+	if (tc_timer == dev)
 		tc_timer = NULL;
 	mutex_unlock(&tc_timer_lock);
+	tc_timer_stop(dev);
+	dev_info(&pdev->dev, "taxcut: exitless timer off, every CPU on its LAPIC timer\n");
 }
 
 /* no MODULE_DEVICE_TABLE: an ivshmem device alone should not load taxcut */
@@ -107,24 +325,64 @@ static struct pci_driver tc_timer_driver = {
 	.remove = tc_timer_remove,
 };
 
-/* The report's exitless_timer line. */
+static void tc_stats_add(struct tc_timer_stats *sum, const struct tc_timer_stats *s)
+{
+	sum->programmed += s->programmed;
+	sum->to_slot += s->to_slot;
+	sum->to_lapic += s->to_lapic;
+	sum->backstops += s->backstops;
+	sum->fired_slot += s->fired_slot;
+	sum->fired_lapic += s->fired_lapic;
+	sum->early_spins += s->early_spins;
+	sum->early_reprograms += s->early_reprograms;
+	sum->early_max_ns = max(sum->early_max_ns, s->early_max_ns);
+	sum->stale += s->stale;
+	sum->rescued += s->rescued;
+}
+
+static int tc_emit_stats(char *buf, int at, const char *who, const struct tc_timer_stats *s)
+{
+	return sysfs_emit_at(buf, at,
+			     "exitless_timer %s: programmed %llu: slot %llu, lapic %llu, backstop %llu; fired slot %llu, lapic %llu; early %llu spun, %llu reprogrammed (max %llu ns); stale %llu, rescued %llu\n",
+			     who, s->programmed, s->to_slot, s->to_lapic, s->backstops,
+			     s->fired_slot, s->fired_lapic, s->early_spins, s->early_reprograms,
+			     s->early_max_ns, s->stale, s->rescued);
+}
+
+/* The report's exitless_timer lines (counters read racily: statistics). */
 int taxcut_timer_show(char *buf, int at)
 {
-	int len;
+	struct tc_timer_stats sum = { 0 };
+	struct tc_timer_dev *dev;
+	unsigned int cpu;
+	int len = 0;
+	char who[16];
 
 	mutex_lock(&tc_timer_lock);
-	if (!tc_timer) {
+	dev = tc_timer;
+	if (!dev) {
 		len = sysfs_emit_at(buf, at, "exitless_timer: no taxcut timer region\n");
-	} else {
-		struct taxcut_et_header *h = tc_timer->header;
-		u64 beat = smp_load_acquire(&h->heartbeat);	/* pairs with the agent's release */
-
-		len = sysfs_emit_at(buf, at,
-				    "exitless_timer: region of %u slots, agent %s, heartbeat %llu, agent clock %llu ns; clockevent not implemented yet\n",
-				    tc_timer->nr_slots,
-				    READ_ONCE(h->heartbeat_ns) ? "running" : "stopped",
-				    beat, READ_ONCE(h->now_ns));
+		goto out;
 	}
+	len = sysfs_emit_at(buf, at,
+			    "exitless_timer: region of %u slots, agent %s, heartbeat %llu, agent clock %llu ns; clockevent on %d CPUs%s, fallbacks %u, reattaches %u, stray %lld\n",
+			    dev->nr_slots,
+			    READ_ONCE(dev->header->heartbeat_ns) ? "running" : "stopped",
+			    smp_load_acquire(&dev->header->heartbeat),
+			    READ_ONCE(dev->header->now_ns),
+			    dev->cpus ? tc_cpus_attached(dev) : 0,
+			    READ_ONCE(dev->agent_lost) ? " (agent lost)" : "",
+			    dev->fallbacks, dev->reattaches,
+			    (long long)atomic64_read(&dev->stray_count));
+	for (cpu = 0; dev->cpus && cpu < dev->nr_cpus; cpu++)
+		tc_stats_add(&sum, &dev->cpus[cpu].st);
+	if (dev->cpus)
+		len += tc_emit_stats(buf, at + len, "total", &sum);
+	for (cpu = 0; dev->cpus && cpu < dev->nr_cpus; cpu++) {
+		snprintf(who, sizeof(who), "cpu%u", cpu);
+		len += tc_emit_stats(buf, at + len, who, &dev->cpus[cpu].st);
+	}
+out:
 	mutex_unlock(&tc_timer_lock);
 	return len;
 }

@@ -1,9 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# The exitless timer end to end as far as it is built: taxcut-agent serving
-# an ivshmem-doorbell device of the emulated KVM host, the stock Debian 6.1
-# guest with taxcut.ko finding the region and the agent's heartbeat; and a
-# foreign ivshmem device (ivshmem-plain over other memory) left alone.
+# The exitless timer end to end: taxcut-agent serving an ivshmem-doorbell
+# device of the emulated KVM host, the stock Debian 6.1 guest with taxcut.ko.
+#   region     taxcut finds the region and the agent's heartbeat
+#   foreign    an ivshmem-plain device over other memory is left alone
+#   exitless-N N vCPUs: steady state (LAPIC timer writes counted by the host
+#              against the events the guest programmed), accuracy, CPU
+#              offline/online and unload while timers run
+#   baseline-4 the same steady state on the LAPIC timer (exitless_timer=0)
+#   kill-4     the agent killed mid-run: fallback, no timer lost
+#   pause-4    the agent stopped for 1 s: fallback, then re-attach
 set -uo pipefail
 
 . "$(dirname "$0")/../lib/kernels.sh"
@@ -37,3 +43,65 @@ expect "$suite/region: the agent served one guest and stopped cleanly ($rc)" \
 head -c 1048576 /dev/urandom >"$out/foreign.mem"
 boot foreign $m timer_region --append "ignore_loglevel TIMER_EXPECT=foreign" \
 	--qemu-args "-object memory-backend-file,id=fm,mem-path=$out/foreign.mem,size=1M,share=on -device ivshmem-plain,memdev=fm"
+
+# LAPIC timer programming, as counted by the emulated host
+lapic_writes="exits.msr_write.x2apic_timer_initial_count exits.msr_write.x2apic_lvt_timer
+	exits.msr_write.tsc_deadline exits.apic_mmio_write.timer_initial_count
+	exits.apic_mmio_write.lvt_timer"
+
+# served NAME VCPUS CASE [agent options]: boot NAME with the agent serving it
+served() {
+	local name=$1 vcpus=$2 case=$3
+	shift 3
+	sock=$out/$name.sock
+	"$agent" --vm guest="$sock":"$vcpus" --stats "$@" 2>"$out/$name-agent.log" &
+	pid=$!
+	for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+	boot "$name" $m timer_exitless --smp "$vcpus" \
+		--append "ignore_loglevel TIMER_CASE=$case" \
+		--qemu-args "-chardev socket,path=$sock,id=tcet -device ivshmem-doorbell,chardev=tcet,vectors=$vcpus"
+	kill -CONT $pid 2>/dev/null
+	kill -TERM $pid 2>/dev/null
+	wait $pid
+}
+
+# steady NAME: LAPIC timer writes and guest-programmed events between marks 700-701
+steady() {
+	writes=$(delta "$out/$1" 700 701 $lapic_writes)
+	read -r programmed wakeups < <(sed -n 's/^# steady: programmed \([0-9]*\) wakeups \([0-9]*\).*/\1 \2/p' "$out/$1/tap.log")
+	echo "# $1: steady state: $writes LAPIC timer writes, ${programmed:-?} events programmed, ${wakeups:-?} wakeups"
+}
+
+for vcpus in 2 4; do
+	served exitless-$vcpus $vcpus exitless
+	steady exitless-$vcpus
+	expect "$suite/exitless-$vcpus: LAPIC timer writes ($writes) at most 1% of the events the guest programmed (${programmed:-?})" \
+		eval "[ ${programmed:-0} -ge 1000 ] && [ $((writes * 100)) -le ${programmed:-0} ]"
+done
+
+served baseline-4 4 baseline
+steady baseline-4
+expect "$suite/baseline-4: on the LAPIC timer, at least one write per wakeup ($writes for ${wakeups:-?})" \
+	eval "[ ${wakeups:-0} -ge 1000 ] && [ $writes -ge ${wakeups:-0} ]"
+
+# kill or pause the agent when the guest asks (its TAP says so)
+for c in kill pause; do
+	rm -f "$out/$c-4/tap.log"
+	(
+		for _ in $(seq 600); do
+			grep -q "host: $c the agent now" "$out/$c-4/tap.log" 2>/dev/null && break
+			sleep 0.2
+		done
+		a=$(pgrep -f "taxcut-agent --vm guest=$out/$c-4.sock")
+		if [ $c = kill ]; then
+			kill -KILL $a
+		else
+			kill -STOP $a
+			sleep 1
+			kill -CONT $a
+		fi
+	) &
+	watcher=$!
+	served $c-4 4 $c
+	wait $watcher
+done

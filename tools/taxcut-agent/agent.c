@@ -99,6 +99,14 @@ static bool poll_mode, want_stats, verbose;
 static int pin_cpu = -1;
 static uint64_t scan_ns = 250000;
 
+/*
+ * How often the agent promises to beat: its pass runs every scan period
+ * (or continuously), but a host this busy may hold it off for a few
+ * milliseconds. A guest declares it dead after twice this; until then a
+ * late pass only makes timers late, never lost.
+ */
+#define HEARTBEAT_PROMISE_NS	50000000ull
+
 static void say(const char *fmt, ...)
 {
 	va_list ap;
@@ -249,7 +257,7 @@ static void accept_client(struct vm *vm)
 	} else {
 		/* a fresh region: nothing of a previous guest survives */
 		et_region_init(&vm->region, vm->mem, vm->size, vm->vcpus,
-			       poll_mode ? 1000000 : 4 * scan_ns + 1000000,
+			       HEARTBEAT_PROMISE_NS,
 			       poll_mode ? 0 : scan_ns, now_ns());
 	}
 	for (v = 0; v < vm->vcpus && !err; v++) {
@@ -372,6 +380,7 @@ static unsigned int build_pollfds(struct pollfd *pfd, int sig_fd)
  * deadlines closer than the horizon on its LAPIC timer.
  */
 #define HORIZON_SLACK_NS	200000ull
+
 
 /*
  * One pass over every connected region; returns the earliest pending

@@ -141,13 +141,20 @@ static int show_cpuidle(char *buf, int at)
 	return len + sysfs_emit_at(buf, at + len, "cpuidle_governor: %s\n", gov);
 }
 
+/* The CPU's tick device, or NULL when it cannot be read. */
+struct clock_event_device *taxcut_tick_device(int cpu)
+{
+	if (!tick_cpu_device_p)
+		return NULL;
+	return READ_ONCE(per_cpu_ptr(tick_cpu_device_p, cpu)->evtdev);
+}
+
 static const char *tick_device_name(int cpu)
 {
-	struct clock_event_device *dev;
+	struct clock_event_device *dev = taxcut_tick_device(cpu);
 
 	if (!tick_cpu_device_p)
 		return UNREADABLE;
-	dev = READ_ONCE(per_cpu_ptr(tick_cpu_device_p, cpu)->evtdev);
 	return dev ? dev->name : "none";
 }
 

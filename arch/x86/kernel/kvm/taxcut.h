@@ -4,6 +4,8 @@
 #define _TAXCUT_H
 
 #include <linux/types.h>
+
+struct clock_event_device;
 #include "kvm_cpuid.h"
 
 /* What CPUID said at load time; read-only afterwards. */
@@ -11,6 +13,7 @@ extern struct tc_kvm_cpuid taxcut_kvm;
 
 /* inspect.c: what the running kernel actually does */
 void taxcut_inspect_init(void);
+struct clock_event_device *taxcut_tick_device(int cpu);
 int taxcut_policy_show(char *buf);
 
 /* decisions.c: the built-in part's boot-time choices and their reasons */

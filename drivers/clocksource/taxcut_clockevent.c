@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The exitless timer's per-CPU clockevent. It stands in front of the CPU's
+ * LAPIC timer (rated above it, so the tick code programs it instead):
+ * set_next_event writes the deadline into the CPU's slot when the agent is
+ * alive and the deadline lies beyond the horizon the agent promised, and
+ * only otherwise programs the LAPIC timer, which it keeps for itself. The
+ * agent fires the deadline through the CPU's MSI-X vector. While a deadline
+ * waits in the slot the LAPIC timer stays armed no further than one
+ * backstop period ahead, so a CPU notices a dead agent even when idle.
+ *
+ * Everything per CPU runs on that CPU with interrupts off (set_next_event,
+ * the two interrupt handlers), so it needs no lock.
+ */
+#include <linux/interrupt.h>
+#include <linux/irq.h>
+#include <linux/smp.h>
+#include <linux/timekeeping.h>
+#include "taxcut.h"
+#include "taxcut_timer.h"
+
+#define TC_CLOCKEVENT_NAME	"taxcut-et"
+
+static DEFINE_PER_CPU(struct tc_timer_cpu *, tc_this_cpu);
+
+/* The guest clock the deadlines are kept in: safe in any context. */
+static u64 tc_now(void)
+{
+	return ktime_get_mono_fast_ns();
+}
+
+/* Write a deadline (agent clock; 0 disarms) by the slot's seqlock rule. */
+static void tc_slot_write(struct tc_timer_cpu *c, u64 deadline)
+{
+	struct taxcut_et_slot *s = c->slot;
+
+	WRITE_ONCE(s->seq, c->seq + 1);
+	smp_wmb();		/* the agent sees seq odd before the deadline changes */
+	WRITE_ONCE(s->deadline_ns, deadline);
+	WRITE_ONCE(s->armed, c->st.to_slot);
+	c->seq += 2;
+	smp_store_release(&s->seq, c->seq);
+}
+
+/* Program the LAPIC timer for guest time @at, as clockevents would. */
+static void tc_lapic_program(struct tc_timer_cpu *c, u64 now, u64 at)
+{
+	struct clock_event_device *l = c->lapic;
+	u64 delta = at > now ? at - now : 0;
+	unsigned long clc;
+
+	delta = clamp_t(u64, delta, l->min_delta_ns, l->max_delta_ns);
+	clc = ((unsigned long long)delta * l->mult) >> l->shift;
+	l->set_next_event(clc, l);
+	c->lapic_at = now + delta;
+}
+
+static void tc_backstop(struct tc_timer_cpu *c, u64 now)
+{
+	if (et_backstop_needed(c->lapic_at, now, c->dev->backstop_ns)) {
+		tc_lapic_program(c, now, now + c->dev->backstop_ns);
+		c->st.backstops++;
+	}
+}
+
+static bool tc_agent_alive(struct tc_timer_cpu *c, u64 *agent_now, u64 *now)
+{
+	struct taxcut_et_header *h = c->dev->header;
+	u64 beat = smp_load_acquire(&h->heartbeat);	/* pairs with the agent's release */
+
+	*agent_now = READ_ONCE(h->now_ns);
+	*now = tc_now();	/* after now_ns: the sample bounds the offset from above */
+	if (READ_ONCE(c->dev->agent_lost))
+		return false;
+	if (et_agent_alive(&c->live, beat, READ_ONCE(h->heartbeat_ns), *now))
+		return true;
+	tc_timer_agent_lost(c->dev);
+	return false;
+}
+
+/* Arm guest time @expires on the slot or the LAPIC timer. */
+static void tc_program(struct tc_timer_cpu *c, u64 expires)
+{
+	u64 agent_now, now, deadline;
+	s64 offset;
+
+	if (tc_agent_alive(c, &agent_now, &now)) {
+		et_clock_sample(&c->clock, now, agent_now);
+		et_clock_offset(&c->clock, &offset);
+		deadline = et_clock_to_agent(offset, expires);
+		if (et_route(true, deadline, smp_load_acquire(&c->slot->horizon_ns)) ==
+		    ET_ROUTE_SLOT) {
+			c->st.to_slot++;
+			tc_slot_write(c, deadline);
+			c->armed = TC_ARMED_SLOT;
+			c->expires = expires;
+			tc_backstop(c, now);
+			return;
+		}
+	}
+	if (c->armed == TC_ARMED_SLOT)
+		tc_slot_write(c, 0);
+	c->st.to_lapic++;
+	tc_lapic_program(c, now, expires);
+	c->armed = TC_ARMED_LAPIC;
+	c->expires = expires;
+}
+
+static int tc_set_next_event(unsigned long delta, struct clock_event_device *ced)
+{
+	struct tc_timer_cpu *c = container_of(ced, struct tc_timer_cpu, ced);
+
+	c->st.programmed++;
+	/* ns: the device is registered at 1 GHz */
+	tc_program(c, tc_now() + delta);
+	return 0;
+}
+
+static int tc_shutdown(struct clock_event_device *ced)
+{
+	struct tc_timer_cpu *c = container_of(ced, struct tc_timer_cpu, ced);
+
+	/* a LAPIC timer still armed fires into tc_lapic_event as stale */
+	if (c->armed == TC_ARMED_SLOT)
+		tc_slot_write(c, 0);
+	c->armed = TC_ARMED_NONE;
+	return 0;
+}
+
+static int tc_set_oneshot(struct clock_event_device *ced)
+{
+	return 0;
+}
+
+/* The deadline is due (or nearly): run the tick code. */
+static void tc_deliver(struct tc_timer_cpu *c)
+{
+	c->armed = TC_ARMED_NONE;
+	c->ced.event_handler(&c->ced);
+}
+
+/* On the slot's CPU: the agent fired; deliver it if it is still ours. */
+static void tc_slot_fired(struct tc_timer_cpu *c)
+{
+	u64 now;
+
+	if (c->armed != TC_ARMED_SLOT || smp_load_acquire(&c->slot->fired_seq) != c->seq) {
+		c->st.stale++;
+		return;
+	}
+	c->st.fired_slot++;
+	now = tc_now();
+	switch (et_early(now, c->expires, c->dev->spin_max_ns)) {
+	case ET_ON_TIME:
+		break;
+	case ET_SPIN:
+		/* the clock offset is an upper bound: wait out the difference */
+		c->st.early_spins++;
+		c->st.early_max_ns = max(c->st.early_max_ns, c->expires - now);
+		while (tc_now() < c->expires)
+			cpu_relax();
+		break;
+	case ET_REPROGRAM:
+		/* too early to wait here; the tick code must not run early */
+		c->st.early_reprograms++;
+		c->st.early_max_ns = max(c->st.early_max_ns, c->expires - now);
+		tc_program(c, c->expires);
+		return;
+	}
+	tc_deliver(c);
+}
+
+static void tc_forwarded(void *data)
+{
+	tc_slot_fired(data);
+}
+
+/* The agent fired a vector: normally on its CPU. */
+irqreturn_t tc_clockevent_irq(int irq, void *data)
+{
+	struct tc_timer_cpu *c = data;
+
+	if (likely(c->cpu == smp_processor_id())) {
+		tc_slot_fired(c);
+		return IRQ_HANDLED;
+	}
+	/*
+	 * Elsewhere: an affinity change x86 applies only at the vector's next
+	 * interrupt, or the CPU went down. Pass it on while the CPU is ours.
+	 */
+	atomic64_inc(&c->dev->stray_count);
+	if (READ_ONCE(c->attached) && cpu_online(c->cpu))
+		smp_call_function_single_async(c->cpu, &c->forward);	/* -EBUSY: on its way */
+	return IRQ_HANDLED;
+}
+
+/* The LAPIC timer fired: a close deadline, the backstop, or stale. */
+static void tc_lapic_event(struct clock_event_device *lapic)
+{
+	struct tc_timer_cpu *c = this_cpu_read(tc_this_cpu);
+	u64 agent_now, now;
+
+	c->lapic_at = U64_MAX;
+	switch (c->armed) {
+	case TC_ARMED_LAPIC:
+		c->st.fired_lapic++;
+		tc_deliver(c);
+		break;
+	case TC_ARMED_SLOT:
+		if (tc_agent_alive(c, &agent_now, &now)) {
+			tc_backstop(c, now);
+			break;
+		}
+		/* the agent died with our deadline: take it back */
+		c->st.rescued++;
+		if (now >= c->expires) {
+			tc_slot_write(c, 0);
+			tc_deliver(c);
+		} else {
+			tc_program(c, c->expires);
+		}
+		break;
+	case TC_ARMED_NONE:
+		c->st.stale++;
+		break;
+	}
+}
+
+void tc_clockevent_init_cpu(struct tc_timer_dev *dev, struct tc_timer_cpu *c, unsigned int cpu)
+{
+	c->dev = dev;
+	c->cpu = cpu;
+	c->slot = (void *)dev->header + TAXCUT_ET_LINE * (1 + (size_t)cpu);
+	INIT_CSD(&c->forward, tc_forwarded, c);
+}
+
+static bool tc_is_lapic(struct clock_event_device *l)
+{
+	return l && (!strcmp(l->name, "lapic") || !strcmp(l->name, "lapic-deadline")) &&
+	       (l->features & CLOCK_EVT_FEAT_ONESHOT);
+}
+
+/*
+ * On @c's CPU (a hotplug callback or work_on_cpu): put the clockevent in
+ * front of the LAPIC timer. 0 when it is the tick device now.
+ */
+int tc_clockevent_attach(struct tc_timer_cpu *c)
+{
+	struct clock_event_device *lapic = taxcut_tick_device(c->cpu);
+	struct clock_event_device *ced = &c->ced;
+	unsigned long flags;
+
+	if (WARN_ON_ONCE(c->cpu != smp_processor_id()) || c->attached)
+		return -EINVAL;
+	if (!tc_is_lapic(lapic)) {
+		pr_info("taxcut: CPU %u: tick device %s is not the LAPIC timer, left alone\n",
+			c->cpu, lapic ? lapic->name : "unknown");
+		return -ENODEV;
+	}
+	memset(ced, 0, sizeof(*ced));
+	ced->name = TC_CLOCKEVENT_NAME;
+	ced->features = CLOCK_EVT_FEAT_ONESHOT;
+	ced->rating = lapic->rating + 50;
+	ced->cpumask = cpumask_of(c->cpu);
+	ced->irq = c->irq;
+	ced->set_next_event = tc_set_next_event;
+	ced->set_state_shutdown = tc_shutdown;
+	ced->set_state_oneshot = tc_set_oneshot;
+	ced->set_state_oneshot_stopped = tc_shutdown;
+	/* no owner: the module detaches every CPU before it goes */
+
+	/* a fresh seq after the agent's last fired one, whatever an earlier load wrote */
+	c->seq = (READ_ONCE(c->slot->seq) + 2) & ~1u;
+	c->armed = TC_ARMED_NONE;
+	c->lapic_at = U64_MAX;
+	memset(&c->live, 0, sizeof(c->live));
+	memset(&c->clock, 0, sizeof(c->clock));
+	c->lapic = lapic;
+	this_cpu_write(tc_this_cpu, c);
+
+	/* irqs off until the LAPIC's interrupts reach us: none may fall between */
+	local_irq_save(flags);
+	clockevents_config_and_register(ced, NSEC_PER_SEC, 1000, lapic->max_delta_ns);
+	if (taxcut_tick_device(c->cpu) != ced) {
+		local_irq_restore(flags);
+		clockevents_unbind_device(ced, c->cpu);
+		pr_info("taxcut: CPU %u: the tick code kept %s\n", c->cpu, lapic->name);
+		return -EBUSY;
+	}
+	/* the exchange shut the LAPIC timer down (DETACHED): it is ours to use now */
+	lapic->event_handler = tc_lapic_event;
+	lapic->set_state_oneshot(lapic);
+	if (c->armed == TC_ARMED_LAPIC || c->lapic_at != U64_MAX)
+		tc_lapic_program(c, tc_now(), c->armed == TC_ARMED_LAPIC ? c->expires : c->lapic_at);
+	c->attached = true;
+	local_irq_restore(flags);
+	return 0;
+}
+
+/*
+ * On any CPU, sleeping allowed: hand @c's CPU back to its LAPIC timer. The
+ * tick code moves the pending event over (tick_setup_device), so no timer
+ * is lost; the slot is cleared so the agent fires nothing more for it.
+ */
+void tc_clockevent_detach(struct tc_timer_cpu *c)
+{
+	int ret;
+
+	if (!c->attached)
+		return;
+	ret = clockevents_unbind_device(&c->ced, c->cpu);
+	if (ret)
+		pr_warn("taxcut: CPU %u: cannot hand the tick back to the LAPIC timer (%d)\n",
+			c->cpu, ret);
+	c->attached = false;
+	WRITE_ONCE(c->slot->deadline_ns, 0);
+	smp_store_release(&c->slot->seq, c->seq + 2);
+	c->seq += 2;
+}

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * timer_accuracy THREADS SECONDS MIN_US MAX_US: one thread per CPU sleeping
+ * intervals from MIN_US to MAX_US (doubling) by relative nanosleep,
+ * absolute clock_nanosleep and a timerfd in turn, for SECONDS. Prints one
+ * line: wakeups, early ones (woken before the interval or the absolute
+ * time), threads that never finished, and the lateness p50/p99/max in us.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_SAMPLES 200000
+
+struct worker {
+	pthread_t thread;
+	int cpu;
+	long n, early;
+	volatile int done;
+	uint32_t *late_ns;
+};
+
+static long seconds, min_us, max_us;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static struct timespec ts_of(uint64_t ns)
+{
+	struct timespec ts = { ns / 1000000000ull, ns % 1000000000ull };
+
+	return ts;
+}
+
+static void *run(void *arg)
+{
+	struct worker *w = arg;
+	uint64_t end = now_ns() + seconds * 1000000000ull, us = min_us;
+	int tfd = timerfd_create(CLOCK_MONOTONIC, 0), kind = 0;
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(w->cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+	while (now_ns() < end && w->n < MAX_SAMPLES) {
+		uint64_t want = us * 1000, start = now_ns(), woke, target = start + want;
+		struct timespec ts = ts_of(want);
+
+		if (kind == 0) {
+			while (nanosleep(&ts, &ts))
+				;
+		} else if (kind == 1) {
+			ts = ts_of(target);
+			while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL))
+				;
+		} else {
+			struct itimerspec its = { .it_value = ts_of(target) };
+			uint64_t expirations;
+
+			timerfd_settime(tfd, TFD_TIMER_ABSTIME, &its, NULL);
+			if (read(tfd, &expirations, sizeof(expirations)) != sizeof(expirations))
+				continue;
+		}
+		woke = now_ns();
+		if (woke < target)
+			w->early++;
+		else
+			w->late_ns[w->n++] = (woke - target) > UINT32_MAX ? UINT32_MAX :
+					     (uint32_t)(woke - target);
+		kind = (kind + 1) % 3;
+		us = us * 2 > (uint64_t)max_us ? (uint64_t)min_us : us * 2;
+	}
+	w->done = 1;
+	return NULL;
+}
+
+static int cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int main(int argc, char **argv)
+{
+	int threads, i, unfinished = 0;
+	long total = 0, early = 0, k = 0;
+	struct worker *w;
+	uint32_t *all;
+
+	if (argc != 5) {
+		fprintf(stderr, "usage: timer_accuracy THREADS SECONDS MIN_US MAX_US\n");
+		return 2;
+	}
+	threads = atoi(argv[1]);
+	seconds = atol(argv[2]);
+	min_us = atol(argv[3]);
+	max_us = atol(argv[4]);
+	w = calloc(threads, sizeof(*w));
+	for (i = 0; i < threads; i++) {
+		w[i].cpu = i;
+		w[i].late_ns = calloc(MAX_SAMPLES, sizeof(uint32_t));
+		pthread_create(&w[i].thread, NULL, run, &w[i]);
+	}
+	/* a lost timer leaves its thread asleep: give them 10 s more, then count */
+	for (i = 0; i < (seconds + 10) * 10; i++) {
+		int done = 0;
+
+		for (int j = 0; j < threads; j++)
+			done += w[j].done;
+		if (done == threads)
+			break;
+		usleep(100000);
+	}
+	for (i = 0; i < threads; i++) {
+		unfinished += !w[i].done;
+		total += w[i].n + w[i].early;
+		early += w[i].early;
+	}
+	all = calloc(total + 1, sizeof(uint32_t));
+	for (i = 0; i < threads; i++) {
+		memcpy(all + k, w[i].late_ns, w[i].n * sizeof(uint32_t));
+		k += w[i].n;
+	}
+	qsort(all, k, sizeof(uint32_t), cmp);
+	printf("timer_accuracy: wakeups %ld early %ld unfinished %d late_p50_us %.1f late_p99_us %.1f late_max_us %.1f\n",
+	       total, early, unfinished, k ? all[k / 2] / 1000.0 : 0,
+	       k ? all[k * 99 / 100] / 1000.0 : 0, k ? all[k - 1] / 1000.0 : 0);
+	fflush(stdout);
+	/* unfinished threads still sleep: leave without joining them */
+	_exit(unfinished || early ? 1 : 0);
+}

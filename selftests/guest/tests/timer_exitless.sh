@@ -1,0 +1,142 @@
+# SPDX-License-Identifier: GPL-2.0
+# The exitless timer in the guest, with taxcut-agent serving the region.
+# TIMER_CASE picks the scenario (the host side is selftests/suites/timer.sh):
+#   exitless  steady state between marks 700-701, accuracy, CPU offline and
+#             online, unload, all while timers run
+#   baseline  the same steady state with exitless_timer=0 (the LAPIC timer)
+#   kill      the host kills the agent mid-run: fallback, no timer lost
+#   pause     the host stops the agent for 1 s: fallback, then re-attach
+R=/sys/kernel/taxcut
+case=${TIMER_CASE:-exitless}
+ncpu=$(nproc)
+
+# et_total FIELD: a counter of the "exitless_timer total" line
+et_total() {
+	sed -n "s/^exitless_timer total: .*$1 \([0-9]*\).*/\1/p" $R/policy
+}
+
+# accuracy SECONDS MIN_US MAX_US: timer_accuracy on every CPU, its line as a diag
+accuracy() {
+	timer_accuracy "$ncpu" "$@" >/tmp/accuracy.out 2>&1
+	diag "$(cat /tmp/accuracy.out)"
+}
+
+# accuracy_ok WHAT: the last run's wakeups were neither early nor lost
+accuracy_ok() {
+	grep -q ' early 0 unfinished 0 ' /tmp/accuracy.out
+	ok $? "$1: no timer fired early, none was lost"
+}
+
+# steady: the steady-state window the host reads LAPIC timer writes from
+steady() {
+	local p1 p2
+	mark 700
+	p1=$(et_total programmed)
+	accuracy 4 1000 10000
+	p2=$(et_total programmed)
+	mark 701
+	diag "steady: programmed $((${p2:-0} - ${p1:-0})) $(sed -n 's/.*wakeups \([0-9]*\).*/wakeups \1/p' /tmp/accuracy.out)"
+}
+
+# tick_devices: each CPU's current clockevent, as the kernel's sysfs says
+tick_devices() {
+	cat /sys/devices/system/clockevents/clockevent*/current_device | sort | uniq -c |
+		awk '{ print $1, $2 }' | paste -sd ' '
+}
+
+# wait_for WHAT SECONDS COMMAND...: poll until COMMAND succeeds
+wait_for() {
+	local what=$1 tenths=$(($2 * 10))
+	shift 2
+	while [ $tenths -gt 0 ]; do
+		"$@" && { ok 0 "$what"; return 0; }
+		sleep 0.1
+		tenths=$((tenths - 1))
+	done
+	ok 1 "$what"
+	return 1
+}
+
+if [ "$case" = baseline ]; then
+	check "taxcut loads with exitless_timer=0" insmod "$TAXCUT_KO" exitless_timer=0 || return 0
+	dmesg | grep -q "exitless_timer=0: the LAPIC timer stays"
+	ok $? "exitless_timer=0 leaves the LAPIC timer in place"
+	steady
+	check "taxcut unloads" rmmod taxcut
+	return 0
+fi
+
+check "taxcut loads" insmod "$TAXCUT_KO" || return 0
+grep '^exitless_timer' $R/policy | head -1 | while read -r l; do diag "$l"; done
+grep -q "clockevent on $ncpu CPUs" $R/policy
+ok $? "the exitless clockevent is on all $ncpu CPUs"
+devs=$(tick_devices)
+diag "tick devices: $devs"
+[ "$devs" = "$ncpu taxcut-et" ]
+ok $? "every CPU's tick device is taxcut-et"
+
+case $case in
+exitless)
+	steady
+	slot=$(et_total "slot")
+	diag "$(grep '^exitless_timer total' $R/policy)"
+	accuracy 3 100 10000
+	accuracy_ok "nanosleep, clock_nanosleep and timerfd at 100 us - 10 ms"
+	grep '^exitless_timer total' $R/policy | while read -r l; do diag "$l"; done
+
+	# CPU offline and online while timers run
+	cpu=$((ncpu - 1))
+	timer_accuracy "$ncpu" 4 200 5000 >/tmp/accuracy.out 2>&1 &
+	bg=$!
+	sleep 1
+	echo 0 >/sys/devices/system/cpu/cpu$cpu/online
+	ok $? "CPU $cpu goes offline while timers run"
+	grep -q "clockevent on $((ncpu - 1)) CPUs" $R/policy
+	ok $? "the offline CPU left the exitless timer"
+	sleep 0.5
+	echo 1 >/sys/devices/system/cpu/cpu$cpu/online
+	ok $? "CPU $cpu comes back online"
+	wait_for "it rejoins the exitless timer" 5 grep -q "clockevent on $ncpu CPUs" $R/policy
+	wait $bg
+	diag "$(cat /tmp/accuracy.out)"
+	accuracy_ok "through CPU offline and online"
+
+	# unload while timers run
+	timer_accuracy "$ncpu" 3 200 5000 >/tmp/accuracy.out 2>&1 &
+	bg=$!
+	sleep 1
+	check "taxcut unloads while timers run" rmmod taxcut
+	devs=$(tick_devices)
+	diag "tick devices after unload: $devs"
+	echo "$devs" | grep -qv taxcut
+	ok $? "every CPU is back on its LAPIC timer"
+	wait $bg
+	diag "$(cat /tmp/accuracy.out)"
+	accuracy_ok "through the unload"
+	return 0
+	;;
+kill | pause)
+	timer_accuracy "$ncpu" 8 1000 10000 >/tmp/accuracy.out 2>&1 &
+	bg=$!
+	sleep 1
+	echo "# host: $case the agent now"
+	wait_for "the guest notices the agent is gone" 10 grep -q "fallbacks 1" $R/policy
+	dmesg | grep -q "the timer agent stopped beating"
+	ok $? "the kernel log says so"
+	devs=$(tick_devices)
+	diag "tick devices: $devs"
+	[ "$devs" = "$ncpu lapic" ] || [ "$devs" = "$ncpu lapic-deadline" ]
+	ok $? "every CPU is back on its LAPIC timer"
+	if [ "$case" = pause ]; then
+		wait_for "it re-attaches when the agent beats again" 10 \
+			grep -q "clockevent on $ncpu CPUs, fallbacks 1, reattaches 1" $R/policy
+		dmesg | grep -q "the timer agent beats again"
+		ok $? "the kernel log says so"
+	fi
+	wait $bg
+	diag "$(cat /tmp/accuracy.out)"
+	accuracy_ok "every pending timer fired through the switch"
+	grep '^exitless_timer' $R/policy | head -2 | while read -r l; do diag "$l"; done
+	check "taxcut unloads" rmmod taxcut
+	;;
+esac
