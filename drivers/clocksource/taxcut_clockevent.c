@@ -207,11 +207,11 @@ static void tc_lapic_event(struct clock_event_device *lapic)
 		tc_deliver(c);
 		break;
 	case TC_ARMED_SLOT:
-		if (tc_agent_alive(c, &agent_now, &now)) {
+		if (tc_agent_alive(c, &agent_now, &now) && now < c->expires) {
 			tc_backstop(c, now);
 			break;
 		}
-		/* the agent died with our deadline: take it back */
+		/* the agent died with our deadline, or its interrupt never came: take it back */
 		c->st.rescued++;
 		if (now >= c->expires) {
 			tc_slot_write(c, 0);
@@ -259,7 +259,7 @@ int tc_clockevent_attach(struct tc_timer_cpu *c)
 	}
 	memset(ced, 0, sizeof(*ced));
 	ced->name = TC_CLOCKEVENT_NAME;
-	ced->features = CLOCK_EVT_FEAT_ONESHOT;
+	ced->features = CLOCK_EVT_FEAT_ONESHOT | CLOCK_EVT_FEAT_PERCPU;
 	ced->rating = lapic->rating + 50;
 	ced->cpumask = cpumask_of(c->cpu);
 	ced->irq = c->irq;
@@ -277,6 +277,13 @@ int tc_clockevent_attach(struct tc_timer_cpu *c)
 	memset(&c->clock, 0, sizeof(c->clock));
 	c->lapic = lapic;
 	this_cpu_write(tc_this_cpu, c);
+
+	/*
+	 * Once released, a LAPIC timer with ARAT would qualify as the tick
+	 * broadcast device, which the tick code may shut down at any CPU's
+	 * offline. It stays this CPU's alone: say so before releasing it.
+	 */
+	lapic->features |= CLOCK_EVT_FEAT_PERCPU;
 
 	/* irqs off until the LAPIC's interrupts reach us: none may fall between */
 	local_irq_save(flags);
