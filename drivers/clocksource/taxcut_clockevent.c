@@ -259,7 +259,7 @@ int tc_clockevent_attach(struct tc_timer_cpu *c)
 	}
 	memset(ced, 0, sizeof(*ced));
 	ced->name = TC_CLOCKEVENT_NAME;
-	ced->features = CLOCK_EVT_FEAT_ONESHOT | CLOCK_EVT_FEAT_PERCPU;
+	ced->features = CLOCK_EVT_FEAT_ONESHOT;
 	ced->rating = lapic->rating + 50;
 	ced->cpumask = cpumask_of(c->cpu);
 	ced->irq = c->irq;
@@ -279,16 +279,20 @@ int tc_clockevent_attach(struct tc_timer_cpu *c)
 	this_cpu_write(tc_this_cpu, c);
 
 	/*
-	 * Once released, a LAPIC timer with ARAT would qualify as the tick
-	 * broadcast device, which the tick code may shut down at any CPU's
-	 * offline. It stays this CPU's alone: say so before releasing it.
+	 * Once released, a LAPIC timer with ARAT qualifies as the tick
+	 * broadcast device (which the tick code shuts down at a CPU's
+	 * offline) or, marked per-CPU, as the CPU's idle wakeup device (no
+	 * longer detached, so never handed back). Marked dummy it is neither
+	 * while it is ours; detach clears the mark before handing it back.
 	 */
-	lapic->features |= CLOCK_EVT_FEAT_PERCPU;
+	c->lapic_features = lapic->features;
+	lapic->features |= CLOCK_EVT_FEAT_DUMMY;
 
 	/* irqs off until the LAPIC's interrupts reach us: none may fall between */
 	local_irq_save(flags);
 	clockevents_config_and_register(ced, NSEC_PER_SEC, 1000, lapic->max_delta_ns);
 	if (taxcut_tick_device(c->cpu) != ced) {
+		lapic->features = c->lapic_features;
 		local_irq_restore(flags);
 		clockevents_unbind_device(ced, c->cpu);
 		pr_info("taxcut: CPU %u: the tick code kept %s\n", c->cpu, lapic->name);
@@ -315,6 +319,7 @@ void tc_clockevent_detach(struct tc_timer_cpu *c)
 
 	if (!c->attached)
 		return;
+	c->lapic->features = c->lapic_features;
 	ret = clockevents_unbind_device(&c->ced, c->cpu);
 	if (ret)
 		pr_warn("taxcut: CPU %u: cannot hand the tick back to the LAPIC timer (%d)\n",

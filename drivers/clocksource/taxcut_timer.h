@@ -29,6 +29,7 @@ struct tc_timer_stats {
 struct tc_timer_cpu {
 	struct clock_event_device ced;
 	struct clock_event_device *lapic;	/* the LAPIC timer behind us */
+	unsigned int lapic_features;		/* its features before we took it */
 	struct tc_timer_dev *dev;
 	struct taxcut_et_slot *slot;
 	unsigned int cpu;
