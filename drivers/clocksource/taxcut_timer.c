@@ -101,6 +101,7 @@ static void tc_lost_work(struct work_struct *work)
 	struct taxcut_et_header *h = dev->header;
 	unsigned int cpu;
 
+	dev->lost_beat = smp_load_acquire(&h->heartbeat);
 	cpus_read_lock();
 	for (cpu = 0; cpu < dev->nr_cpus; cpu++)
 		tc_clockevent_detach(&dev->cpus[cpu]);
@@ -128,7 +129,6 @@ static void tc_watch_work(struct work_struct *work)
 	if (READ_ONCE(dev->stopping))
 		return;
 	if (!READ_ONCE(h->heartbeat_ns) || beat == dev->lost_beat) {
-		dev->lost_beat = beat;
 		schedule_delayed_work(&dev->watch_work, msecs_to_jiffies(TC_WATCH_MS));
 		return;
 	}
@@ -367,7 +367,8 @@ int taxcut_timer_show(char *buf, int at)
 	len = sysfs_emit_at(buf, at,
 			    "exitless_timer: region of %u slots, agent %s, heartbeat %llu, agent clock %llu ns; clockevent on %d CPUs%s, fallbacks %u, reattaches %u, stray %lld\n",
 			    dev->nr_slots,
-			    READ_ONCE(dev->header->heartbeat_ns) ? "running" : "stopped",
+			    !READ_ONCE(dev->header->heartbeat_ns) ? "stopped" :
+			    READ_ONCE(dev->agent_lost) ? "not beating" : "running",
 			    smp_load_acquire(&dev->header->heartbeat),
 			    READ_ONCE(dev->header->now_ns),
 			    dev->cpus ? tc_cpus_attached(dev) : 0,

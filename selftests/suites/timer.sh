@@ -9,7 +9,7 @@
 #              offline/online and unload while timers run
 #   baseline-4 the same steady state on the LAPIC timer (exitless_timer=0)
 #   kill-4     the agent killed mid-run: fallback, no timer lost
-#   pause-4    the agent stopped for 1 s: fallback, then re-attach
+#   pause-4    the agent stopped for 3 s: fallback, then re-attach
 set -uo pipefail
 
 . "$(dirname "$0")/../lib/kernels.sh"
@@ -97,8 +97,9 @@ for c in kill pause; do
 		if [ $c = kill ]; then
 			kill -KILL $a
 		else
+			# longer than the guest's 1 s backstop: idle CPUs notice too
 			kill -STOP $a
-			sleep 1
+			sleep 3
 			kill -CONT $a
 		fi
 	) &

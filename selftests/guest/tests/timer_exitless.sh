@@ -5,7 +5,7 @@
 #             online, unload, all while timers run
 #   baseline  the same steady state with exitless_timer=0 (the LAPIC timer)
 #   kill      the host kills the agent mid-run: fallback, no timer lost
-#   pause     the host stops the agent for 1 s: fallback, then re-attach
+#   pause     the host stops the agent for 3 s: fallback, then re-attach
 R=/sys/kernel/taxcut
 case=${TIMER_CASE:-exitless}
 ncpu=$(nproc)
