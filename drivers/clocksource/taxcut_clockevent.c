@@ -39,6 +39,7 @@ static void tc_slot_write(struct tc_timer_cpu *c, u64 deadline)
 	WRITE_ONCE(s->deadline_ns, deadline);
 	WRITE_ONCE(s->armed, c->st.to_slot);
 	c->seq += 2;
+	/* the deadline before the even seq: pairs with the agent's acquire of seq */
 	smp_store_release(&s->seq, c->seq);
 }
 
@@ -88,6 +89,7 @@ static void tc_program(struct tc_timer_cpu *c, u64 expires)
 		et_clock_sample(&c->clock, now, agent_now);
 		et_clock_offset(&c->clock, &offset);
 		deadline = et_clock_to_agent(offset, expires);
+		/* the horizon before our deadline store: pairs with the agent's release */
 		if (et_route(true, deadline, smp_load_acquire(&c->slot->horizon_ns)) ==
 		    ET_ROUTE_SLOT) {
 			c->st.to_slot++;
@@ -144,6 +146,7 @@ static void tc_slot_fired(struct tc_timer_cpu *c)
 {
 	u64 now;
 
+	/* pairs with the agent's release of fired_seq before it signals */
 	if (c->armed != TC_ARMED_SLOT || smp_load_acquire(&c->slot->fired_seq) != c->seq) {
 		c->st.stale++;
 		return;
@@ -326,6 +329,7 @@ void tc_clockevent_detach(struct tc_timer_cpu *c)
 			c->cpu, ret);
 	c->attached = false;
 	WRITE_ONCE(c->slot->deadline_ns, 0);
+	/* disarmed before the even seq, as in tc_slot_write() */
 	smp_store_release(&c->slot->seq, c->seq + 2);
 	c->seq += 2;
 }

@@ -101,6 +101,7 @@ static void tc_lost_work(struct work_struct *work)
 	struct taxcut_et_header *h = dev->header;
 	unsigned int cpu;
 
+	/* heartbeat is the agent's release store, written last in its pass */
 	dev->lost_beat = smp_load_acquire(&h->heartbeat);
 	cpus_read_lock();
 	for (cpu = 0; cpu < dev->nr_cpus; cpu++)
@@ -123,7 +124,7 @@ static void tc_watch_work(struct work_struct *work)
 {
 	struct tc_timer_dev *dev = container_of(work, struct tc_timer_dev, watch_work.work);
 	struct taxcut_et_header *h = dev->header;
-	u64 beat = smp_load_acquire(&h->heartbeat);
+	u64 beat = smp_load_acquire(&h->heartbeat);	/* the agent's release */
 	unsigned int cpu;
 
 	if (READ_ONCE(dev->stopping))
@@ -369,7 +370,7 @@ int taxcut_timer_show(char *buf, int at)
 			    dev->nr_slots,
 			    !READ_ONCE(dev->header->heartbeat_ns) ? "stopped" :
 			    READ_ONCE(dev->agent_lost) ? "not beating" : "running",
-			    smp_load_acquire(&dev->header->heartbeat),
+			    smp_load_acquire(&dev->header->heartbeat),	/* agent's release */
 			    READ_ONCE(dev->header->now_ns),
 			    dev->cpus ? tc_cpus_attached(dev) : 0,
 			    READ_ONCE(dev->agent_lost) ? " (agent lost)" : "",
