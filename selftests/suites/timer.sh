@@ -10,6 +10,7 @@
 #   baseline-4 the same steady state on the LAPIC timer (exitless_timer=0)
 #   kill-4     the agent killed mid-run: fallback, no timer lost
 #   pause-4    the agent stopped for 3 s: fallback, then re-attach
+#   exitless-lockdep-4  exitless-4 on our 6.12 lockdep kernel
 set -uo pipefail
 
 . "$(dirname "$0")/../lib/kernels.sh"
@@ -72,12 +73,17 @@ steady() {
 	echo "# $1: steady state: $writes LAPIC timer writes, ${programmed:-?} events programmed, ${wakeups:-?} wakeups"
 }
 
-# the exitless mode: the agent busy-polls on a CPU of its own
-for vcpus in 2 4; do
-	served exitless-$vcpus $vcpus exitless --poll --cpu 1
-	steady exitless-$vcpus
-	expect "$suite/exitless-$vcpus: LAPIC timer writes ($writes) at most 1% of the events the guest programmed (${programmed:-?})" \
+# exitless NAME VCPUS: the exitless mode (the agent busy-polls on a CPU of
+# its own) and its steady state
+exitless() {
+	served "$1" "$2" exitless --poll --cpu 1
+	steady "$1"
+	expect "$suite/$1: LAPIC timer writes ($writes) at most 1% of the events the guest programmed (${programmed:-?})" \
 		eval "[ ${programmed:-0} -ge 1000 ] && [ $((writes * 100)) -le ${programmed:-0} ]"
+}
+
+for vcpus in 2 4; do
+	exitless exitless-$vcpus $vcpus
 done
 
 served baseline-4 4 baseline
@@ -107,3 +113,9 @@ for c in kill pause; do
 	served $c-4 4 $c
 	wait $watcher
 done
+
+# the same on our 6.12 kernel with lockdep, KASAN and friends
+k=linux-6.12-debug
+if ready $k; then
+	exitless exitless-lockdep-4 4
+fi

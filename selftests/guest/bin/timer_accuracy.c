@@ -5,6 +5,7 @@
  * absolute clock_nanosleep and a timerfd in turn, for SECONDS. Prints one
  * line: wakeups, early ones (woken before the interval or the absolute
  * time), threads that never finished, and the lateness p50/p99/max in us.
+ * A kernel without timerfd gets the other two.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -48,7 +49,7 @@ static void *run(void *arg)
 {
 	struct worker *w = arg;
 	uint64_t end = now_ns() + seconds * 1000000000ull, us = min_us;
-	int tfd = timerfd_create(CLOCK_MONOTONIC, 0), kind = 0;
+	int tfd = timerfd_create(CLOCK_MONOTONIC, 0), kind = 0, kinds = tfd < 0 ? 2 : 3;
 	cpu_set_t set;
 
 	CPU_ZERO(&set);
@@ -69,9 +70,11 @@ static void *run(void *arg)
 			struct itimerspec its = { .it_value = ts_of(target) };
 			uint64_t expirations;
 
-			timerfd_settime(tfd, TFD_TIMER_ABSTIME, &its, NULL);
-			if (read(tfd, &expirations, sizeof(expirations)) != sizeof(expirations))
-				continue;
+			if (timerfd_settime(tfd, TFD_TIMER_ABSTIME, &its, NULL) ||
+			    read(tfd, &expirations, sizeof(expirations)) != sizeof(expirations)) {
+				perror("timer_accuracy: timerfd");
+				exit(2);
+			}
 		}
 		woke = now_ns();
 		if (woke < target)
@@ -79,7 +82,7 @@ static void *run(void *arg)
 		else
 			w->late_ns[w->n++] = (woke - target) > UINT32_MAX ? UINT32_MAX :
 					     (uint32_t)(woke - target);
-		kind = (kind + 1) % 3;
+		kind = (kind + 1) % kinds;
 		us = us * 2 > (uint64_t)max_us ? (uint64_t)min_us : us * 2;
 	}
 	w->done = 1;
@@ -109,6 +112,14 @@ int main(int argc, char **argv)
 	min_us = atol(argv[3]);
 	max_us = atol(argv[4]);
 	w = calloc(threads, sizeof(*w));
+	{
+		int probe = timerfd_create(CLOCK_MONOTONIC, 0);
+
+		if (probe < 0)
+			printf("# timer_accuracy: no timerfd on this kernel: nanosleep and clock_nanosleep only\n");
+		else
+			close(probe);
+	}
 	for (i = 0; i < threads; i++) {
 		w[i].cpu = i;
 		w[i].late_ns = calloc(MAX_SAMPLES, sizeof(uint32_t));
