@@ -173,9 +173,22 @@ static void tc_slot_fired(struct tc_timer_cpu *c)
 	tc_deliver(c);
 }
 
+/*
+ * An IPI callback is no place to run the tick (it has no interrupt
+ * registers: tick_periodic() needs them): the CPU takes the fired
+ * deadline over to its LAPIC timer, whose interrupt runs the tick.
+ */
 static void tc_forwarded(void *data)
 {
-	tc_slot_fired(data);
+	struct tc_timer_cpu *c = data;
+
+	if (c->armed != TC_ARMED_SLOT || smp_load_acquire(&c->slot->fired_seq) != c->seq) {
+		c->st.stale++;	/* pairs with the agent's release of fired_seq */
+		return;
+	}
+	c->st.forwarded++;
+	c->armed = TC_ARMED_LAPIC;
+	tc_lapic_program(c, tc_now(), c->expires);
 }
 
 /* The agent fired a vector: normally on its CPU. */

@@ -24,6 +24,7 @@ struct tc_timer_stats {
 	u64 early_spins, early_reprograms, early_max_ns;
 	u64 stale;		/* interrupts for a deadline no longer armed */
 	u64 rescued;		/* deadlines taken back from a dead agent by the backstop */
+	u64 forwarded;		/* fired deadlines whose interrupt reached another CPU */
 };
 
 struct tc_timer_cpu {
