@@ -141,16 +141,23 @@ static void tc_deliver(struct tc_timer_cpu *c)
 	c->ced.event_handler(&c->ced);
 }
 
+/* The agent fired the deadline armed now, not an earlier one (else: stale). */
+static bool tc_fired_is_ours(struct tc_timer_cpu *c)
+{
+	/* pairs with the agent's release of fired_seq before it signals */
+	if (c->armed == TC_ARMED_SLOT && smp_load_acquire(&c->slot->fired_seq) == c->seq)
+		return true;
+	c->st.stale++;
+	return false;
+}
+
 /* On the slot's CPU: the agent fired; deliver it if it is still ours. */
 static void tc_slot_fired(struct tc_timer_cpu *c)
 {
 	u64 now;
 
-	/* pairs with the agent's release of fired_seq before it signals */
-	if (c->armed != TC_ARMED_SLOT || smp_load_acquire(&c->slot->fired_seq) != c->seq) {
-		c->st.stale++;
+	if (!tc_fired_is_ours(c))
 		return;
-	}
 	c->st.fired_slot++;
 	now = tc_now();
 	switch (et_early(now, c->expires, c->dev->spin_max_ns)) {
@@ -182,10 +189,8 @@ static void tc_forwarded(void *data)
 {
 	struct tc_timer_cpu *c = data;
 
-	if (c->armed != TC_ARMED_SLOT || smp_load_acquire(&c->slot->fired_seq) != c->seq) {
-		c->st.stale++;	/* pairs with the agent's release of fired_seq */
+	if (!tc_fired_is_ours(c))
 		return;
-	}
 	c->st.forwarded++;
 	c->armed = TC_ARMED_LAPIC;
 	tc_lapic_program(c, tc_now(), c->expires);
