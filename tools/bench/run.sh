@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # make bench: every benchmark, results in build/bench/ (NAME.json and
 # NAME.md each).
-#   run.sh [--only haltpoll|ipi] [--repeats N]
+#   run.sh [--only haltpoll|ipi|timer] [--repeats N]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 only="" args=()
@@ -13,7 +13,7 @@ while [ $# -gt 0 ]; do
 	esac
 	shift 2
 done
-for b in haltpoll ipi; do
+for b in haltpoll ipi timer; do
 	[ -z "$only" ] || [ "$only" = $b ] || continue
 	"$here/$b.sh" ${args[@]+"${args[@]}"}
 done

@@ -1,0 +1,152 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Summarise the exitless timer benchmark's runs (tools/bench/timer.sh).
+
+    timer_report.py RUNS_DIR OUT_DIR
+
+Reads RUNS_DIR/runs/CONFIG.ROUND/{tap.log,exits.json}: timer_accuracy's
+line (wakeups, early, unfinished, lateness p50/p99/max in us), the elapsed
+time between the guest's marks 800 and 801, and the emulated host's
+counts between those marks. Writes OUT_DIR/timer.json (medians per
+configuration, and the samples) and OUT_DIR/timer.md, and prints the
+table.
+
+Timer exits: the LAPIC timer programming the host counted (x2APIC initial
+count and LVT timer writes, TSC-deadline MSR writes, their xAPIC MMIO
+forms). All exits: everything counted except what APICv would not exit
+for (MSR reads, x2APIC EOI writes).
+"""
+import json
+import os
+import re
+import statistics
+import sys
+import time
+
+CONFIGS = {
+    "lapic": "the LAPIC timer (taxcut loaded, exitless_timer=0)",
+    "poll": "exitless timer, agent busy-polling",
+    "scan": "exitless timer, agent scanning every 250 us",
+}
+TIMER_WRITES = [
+    ("msr_write", "x2apic_timer_initial_count"),
+    ("msr_write", "x2apic_lvt_timer"),
+    ("msr_write", "tsc_deadline"),
+    ("apic_mmio_write", "timer_initial_count"),
+    ("apic_mmio_write", "lvt_timer"),
+]
+
+
+def total(node):
+    if isinstance(node, dict):
+        return sum(total(v) for v in node.values())
+    return node
+
+
+def snapshot(data, label):
+    for mark in data.get("marks", []):
+        if str(mark["label"]) == label:
+            return mark["total"].get("exits", {})
+    return None
+
+
+def counted(exits):
+    ex = dict(exits)
+    ex.pop("msr_read", None)
+    writes = dict(ex.get("msr_write", {}))
+    writes.pop("x2apic_eoi", None)
+    ex["msr_write"] = writes
+    return total(ex)
+
+
+def timer_writes(exits):
+    return sum(exits.get(kind, {}).get(name, 0) for kind, name in TIMER_WRITES)
+
+
+def one_run(run_dir):
+    try:
+        with open(os.path.join(run_dir, "exits.json")) as f:
+            data = json.load(f)
+        with open(os.path.join(run_dir, "tap.log")) as f:
+            tap = f.read()
+    except OSError:
+        return None
+    acc = re.search(r"timer_accuracy: wakeups (\d+) early (\d+) unfinished (\d+) "
+                    r"late_p50_us ([\d.]+) late_p99_us ([\d.]+) late_max_us ([\d.]+)", tap)
+    el = re.search(r"# elapsed ([\d.]+) ([\d.]+)", tap)
+    a, b = snapshot(data, "800"), snapshot(data, "801")
+    if not acc or not el or a is None or b is None:
+        return None
+    seconds = float(el.group(2)) - float(el.group(1))
+    writes = timer_writes(b) - timer_writes(a)
+    exits = counted(b) - counted(a)
+    wakeups = int(acc.group(1))
+    return {
+        "seconds": round(seconds, 2),
+        "wakeups": wakeups,
+        "early": int(acc.group(2)),
+        "unfinished": int(acc.group(3)),
+        "late_p50_us": float(acc.group(4)),
+        "late_p99_us": float(acc.group(5)),
+        "late_max_us": float(acc.group(6)),
+        "timer_writes": writes,
+        "timer_writes_per_s": round(writes / seconds, 1),
+        "timer_writes_per_wakeup": round(writes / wakeups, 3) if wakeups else None,
+        "exits_per_s": round(exits / seconds, 1),
+        "wakeups_per_s": round(wakeups / seconds, 1),
+    }
+
+
+def median(samples, key):
+    vals = [s[key] for s in samples if s.get(key) is not None]
+    return round(statistics.median(vals), 3) if vals else None
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    runs_dir, out_dir = sys.argv[1], sys.argv[2]
+    records = []
+    for config, what in CONFIGS.items():
+        samples = []
+        r = 1
+        while os.path.isdir(os.path.join(runs_dir, "runs", f"{config}.{r}")):
+            s = one_run(os.path.join(runs_dir, "runs", f"{config}.{r}"))
+            if s:
+                samples.append(s)
+            r += 1
+        rec = {"config": config, "what": what, "rounds": len(samples), "samples": samples}
+        for key in ("wakeups_per_s", "late_p50_us", "late_p99_us", "late_max_us",
+                    "timer_writes_per_s", "timer_writes_per_wakeup", "exits_per_s"):
+            rec[key] = median(samples, key)
+        rec["early"] = sum(s["early"] for s in samples)
+        rec["unfinished"] = sum(s["unfinished"] for s in samples)
+        records.append(rec)
+    result = {
+        "benchmark": "timer",
+        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "guest": "stock Debian 6.1, 4 vCPUs, emulated KVM host (TCG)",
+        "workload": "timer_accuracy: nanosleep, clock_nanosleep, timerfd at 100 us - 10 ms on every CPU",
+        "records": records,
+    }
+    os.makedirs(out_dir, exist_ok=True)
+    with open(os.path.join(out_dir, "timer.json"), "w") as f:
+        json.dump(result, f, indent=1)
+    lines = [
+        "| config | rounds | wakeups/s | late p50 us | late p99 us | late max us "
+        "| timer exits/s | timer exits per wakeup | all exits/s | early | lost |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for rec in records:
+        lines.append("| {config} | {rounds} | {wakeups_per_s} | {late_p50_us} | {late_p99_us} "
+                     "| {late_max_us} | {timer_writes_per_s} | {timer_writes_per_wakeup} "
+                     "| {exits_per_s} | {early} | {unfinished} |".format(**rec))
+    table = "\n".join(lines) + "\n"
+    with open(os.path.join(out_dir, "timer.md"), "w") as f:
+        f.write("# Exitless timer benchmark (medians)\n\n" + table + "\n" +
+                "\n".join(f"- {c}: {w}" for c, w in CONFIGS.items()) + "\n")
+    print(table, end="")
+
+
+if __name__ == "__main__":
+    main()
