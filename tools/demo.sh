@@ -46,6 +46,11 @@ done
 
 make -s -C "$TAXCUT_TOP/tools/taxcut-agent" O="$TAXCUT_BUILD/agent"
 k=debian-6.1
+kdir=$(kernel_kdir "$k")
+# the test modules too: the guest marks its two windows with a hypercall
+# shellcheck disable=SC2046 # one path per module
+"$lib/initramfs.sh" "$out/timer.cpio.gz" $("$TAXCUT_TOP/tools/build/module.sh" "$kdir" 2>/dev/null) \
+	$("$TAXCUT_TOP/tools/build/module.sh" --tests "$kdir" 2>/dev/null)
 sock=$out/agent.sock
 echo "=== exitless timer: $k, 4 vCPUs, taxcut-agent --poll --cpu 1 ==="
 "$TAXCUT_BUILD/agent/taxcut-agent" --vm demo="$sock":4 --poll --cpu 1 --stats 2>"$out/agent.log" &
@@ -53,7 +58,7 @@ agent=$!
 for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
 sed 's/^/  /' "$out/agent.log"
 "$lib/boot.sh" --out "$out/timer" --qemu "$qemu" --kernel "$(kernel_image "$k")" \
-	--initrd "$out/$k.cpio.gz" --cpu max,kvm=on,monitor=off --smp 4 --tests demo_timer \
+	--initrd "$out/timer.cpio.gz" --cpu max,kvm=on,monitor=off --smp 4 --tests demo_timer \
 	--timeout 180 --emu on \
 	--qemu-args "-chardev socket,path=$sock,id=tcet -device ivshmem-doorbell,chardev=tcet,vectors=4"
 kill -TERM $agent
