@@ -224,6 +224,12 @@ static void tc_lapic_event(struct clock_event_device *lapic)
 	c->lapic_at = U64_MAX;
 	switch (c->armed) {
 	case TC_ARMED_LAPIC:
+		/* an earlier expiry (the backstop) latched while it was reprogrammed */
+		if (tc_now() < c->expires) {
+			c->st.stale++;
+			tc_program(c, c->expires);
+			break;
+		}
 		c->st.fired_lapic++;
 		tc_deliver(c);
 		break;
@@ -262,8 +268,9 @@ static bool tc_is_lapic(struct clock_event_device *l)
 }
 
 /*
- * On @c's CPU (a hotplug callback or work_on_cpu): put the clockevent in
- * front of the LAPIC timer. 0 when it is the tick device now.
+ * On @c's CPU (a hotplug callback or work_on_cpu), under the device's
+ * lock: put the clockevent in front of the LAPIC timer. 0 when it is the
+ * tick device now.
  */
 int tc_clockevent_attach(struct tc_timer_cpu *c)
 {
@@ -315,13 +322,20 @@ int tc_clockevent_attach(struct tc_timer_cpu *c)
 	if (taxcut_tick_device(c->cpu) != ced) {
 		lapic->features = c->lapic_features;
 		local_irq_restore(flags);
-		clockevents_unbind_device(ced, c->cpu);
-		pr_info("taxcut: CPU %u: the tick code kept %s\n", c->cpu, lapic->name);
+		WARN(clockevents_unbind_device(ced, c->cpu),
+		     "taxcut: CPU %u: the tick code kept %s and holds on to taxcut-et\n",
+		     c->cpu, lapic->name);
 		return -EBUSY;
 	}
-	/* the exchange shut the LAPIC timer down (DETACHED): it is ours to use now */
+	/*
+	 * Ours now. Marked dummy, the exchange left it as it was (even
+	 * stopped, masked): put it in oneshot mode, which its callback only
+	 * does for a device not marked dummy.
+	 */
 	lapic->event_handler = tc_lapic_event;
+	lapic->features = c->lapic_features;
 	lapic->set_state_oneshot(lapic);
+	lapic->features |= CLOCK_EVT_FEAT_DUMMY;
 	if (c->armed == TC_ARMED_LAPIC || c->lapic_at != U64_MAX)
 		tc_lapic_program(c, tc_now(), c->armed == TC_ARMED_LAPIC ? c->expires : c->lapic_at);
 	c->attached = true;
@@ -330,9 +344,9 @@ int tc_clockevent_attach(struct tc_timer_cpu *c)
 }
 
 /*
- * On any CPU, sleeping allowed: hand @c's CPU back to its LAPIC timer. The
- * tick code moves the pending event over (tick_setup_device), so no timer
- * is lost; the slot is cleared so the agent fires nothing more for it.
+ * On any CPU, sleeping allowed, under the device's lock: hand @c's CPU
+ * back to its LAPIC timer. The tick code moves the pending event over
+ * (tick_setup_device), so no timer is lost.
  */
 void tc_clockevent_detach(struct tc_timer_cpu *c)
 {
@@ -342,12 +356,11 @@ void tc_clockevent_detach(struct tc_timer_cpu *c)
 		return;
 	c->lapic->features = c->lapic_features;
 	ret = clockevents_unbind_device(&c->ced, c->cpu);
-	if (ret)
-		pr_warn("taxcut: CPU %u: cannot hand the tick back to the LAPIC timer (%d)\n",
-			c->cpu, ret);
-	c->attached = false;
-	WRITE_ONCE(c->slot->deadline_ns, 0);
-	/* disarmed before the even seq, as in tc_slot_write() */
-	smp_store_release(&c->slot->seq, c->seq + 2);
-	c->seq += 2;
+	if (WARN(ret, "taxcut: CPU %u: cannot hand the tick back to the LAPIC timer (%d)\n",
+		 c->cpu, ret)) {
+		c->lapic->features |= CLOCK_EVT_FEAT_DUMMY;
+		return;		/* still ours: still attached */
+	}
+	/* the exchange shut ced down on its CPU (tc_shutdown): the slot is disarmed */
+	WRITE_ONCE(c->attached, false);
 }

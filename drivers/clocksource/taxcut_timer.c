@@ -15,6 +15,7 @@
 #include <linux/interrupt.h>
 #include <linux/io.h>
 #include <linux/module.h>
+#include <linux/smp.h>
 #include <linux/sysfs.h>
 #include "taxcut.h"
 #include "taxcut_timer.h"
@@ -44,15 +45,18 @@ static int tc_cpu_online(unsigned int cpu)
 {
 	struct tc_timer_dev *dev = tc_hp_dev;
 
-	if (cpu >= dev->nr_cpus || READ_ONCE(dev->agent_lost))
+	if (cpu >= dev->nr_cpus)
 		return 0;
-	/* the vector follows its CPU; a failure only costs this CPU the slot */
+	/* the vector follows its CPU (also while the agent is lost: it may return) */
 	if (irq_set_affinity(dev->cpus[cpu].irq, cpumask_of(cpu))) {
 		pr_warn("taxcut: CPU %u: cannot steer its timer vector, keeping the LAPIC timer\n",
 			cpu);
 		return 0;
 	}
-	tc_clockevent_attach(&dev->cpus[cpu]);
+	mutex_lock(&dev->lock);
+	if (!READ_ONCE(dev->agent_lost) && !dev->stopping)
+		tc_clockevent_attach(&dev->cpus[cpu]);
+	mutex_unlock(&dev->lock);
 	return 0;
 }
 
@@ -60,9 +64,25 @@ static int tc_cpu_offline(unsigned int cpu)
 {
 	struct tc_timer_dev *dev = tc_hp_dev;
 
-	if (cpu < dev->nr_cpus)
+	if (cpu < dev->nr_cpus) {
+		mutex_lock(&dev->lock);
 		tc_clockevent_detach(&dev->cpus[cpu]);
+		mutex_unlock(&dev->lock);
+	}
 	return 0;
+}
+
+/* Every CPU back to its LAPIC timer. */
+static void tc_detach_all(struct tc_timer_dev *dev)
+{
+	unsigned int cpu;
+
+	cpus_read_lock();
+	mutex_lock(&dev->lock);
+	for (cpu = 0; cpu < dev->nr_cpus; cpu++)
+		tc_clockevent_detach(&dev->cpus[cpu]);
+	mutex_unlock(&dev->lock);
+	cpus_read_unlock();
 }
 
 static long tc_attach_on_cpu(void *arg)
@@ -99,14 +119,10 @@ static void tc_lost_work(struct work_struct *work)
 {
 	struct tc_timer_dev *dev = container_of(work, struct tc_timer_dev, lost_work);
 	struct taxcut_et_header *h = dev->header;
-	unsigned int cpu;
 
 	/* heartbeat is the agent's release store, written last in its pass */
 	dev->lost_beat = smp_load_acquire(&h->heartbeat);
-	cpus_read_lock();
-	for (cpu = 0; cpu < dev->nr_cpus; cpu++)
-		tc_clockevent_detach(&dev->cpus[cpu]);
-	cpus_read_unlock();
+	tc_detach_all(dev);
 	dev->fallbacks++;
 	dev_warn(&dev->pdev->dev,
 		 "taxcut: the timer agent %s (heartbeat %llu): every CPU is back on the LAPIC timer\n",
@@ -133,11 +149,18 @@ static void tc_watch_work(struct work_struct *work)
 		schedule_delayed_work(&dev->watch_work, msecs_to_jiffies(TC_WATCH_MS));
 		return;
 	}
-	WRITE_ONCE(dev->agent_lost, 0);
 	cpus_read_lock();
+	mutex_lock(&dev->lock);
+	if (dev->stopping) {
+		mutex_unlock(&dev->lock);
+		cpus_read_unlock();
+		return;
+	}
+	WRITE_ONCE(dev->agent_lost, 0);
 	for_each_online_cpu(cpu)
 		if (cpu < dev->nr_cpus)
 			work_on_cpu(cpu, tc_attach_on_cpu, &dev->cpus[cpu]);
+	mutex_unlock(&dev->lock);
 	cpus_read_unlock();
 	dev->reattaches++;
 	dev_info(&dev->pdev->dev, "taxcut: the timer agent beats again: %d CPUs back on the exitless timer\n",
@@ -146,10 +169,6 @@ static void tc_watch_work(struct work_struct *work)
 
 
 /* Vectors, per-CPU state and the hotplug state: the exitless timer on. */
-static void tc_nothing(void *unused)
-{
-}
-
 static int tc_timer_start(struct tc_timer_dev *dev)
 {
 	struct pci_dev *pdev = dev->pdev;
@@ -207,19 +226,24 @@ static void tc_timer_stop(struct tc_timer_dev *dev)
 
 	if (!dev->hp_state)
 		return;
-	WRITE_ONCE(dev->stopping, true);
+	/* from here on nothing attaches a CPU again */
+	mutex_lock(&dev->lock);
+	dev->stopping = true;
+	mutex_unlock(&dev->lock);
 	cpuhp_remove_state(dev->hp_state);	/* detaches every online CPU */
+	tc_detach_all(dev);			/* and any the watch attached meanwhile */
+	/* no CPU is ours now, so nothing raises a new loss */
 	irq_work_sync(&dev->lost_irq_work);
 	cancel_work_sync(&dev->lost_work);
 	cancel_delayed_work_sync(&dev->watch_work);
-	cpus_read_lock();
-	for (n = 0; n < dev->nr_cpus; n++)
-		tc_clockevent_detach(&dev->cpus[n]);
-	cpus_read_unlock();
-	for (n = 0; n < dev->nr_cpus; n++)
-		free_irq(dev->cpus[n].irq, &dev->cpus[n]);
-	/* a forwarded fire still queued runs before this call on its CPU */
-	on_each_cpu(tc_nothing, NULL, 1);
+	for (n = 0; n < dev->nr_cpus; n++) {
+		struct tc_timer_cpu *c = &dev->cpus[n];
+
+		free_irq(c->irq, c);
+		/* a forwarded fire may still be queued: it must have run */
+		while (READ_ONCE(c->forward.node.u_flags) & CSD_FLAG_LOCK)
+			cpu_relax();
+	}
 	pci_free_irq_vectors(dev->pdev);
 	dev->hp_state = 0;
 }
@@ -269,6 +293,7 @@ static int tc_timer_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	dev->nr_slots = slots;
 	dev->backstop_ns = (u64)clamp(timer_backstop_ms, 10u, 10000u) * NSEC_PER_MSEC;
 	dev->spin_max_ns = TC_SPIN_MAX_NS;
+	mutex_init(&dev->lock);
 	init_irq_work(&dev->lost_irq_work, tc_lost_irq_work);
 	INIT_WORK(&dev->lost_work, tc_lost_work);
 	INIT_DELAYED_WORK(&dev->watch_work, tc_watch_work);

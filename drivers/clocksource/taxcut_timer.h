@@ -8,6 +8,7 @@
 
 #include <linux/clockchips.h>
 #include <linux/irq_work.h>
+#include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/workqueue.h>
 #include <uapi/taxcut/exitless_timer.h>
@@ -55,6 +56,7 @@ struct tc_timer_dev {
 	int hp_state;			/* cpuhp state, 0 when not set up */
 	u64 backstop_ns, spin_max_ns;
 	int agent_lost;			/* 1 once a CPU found the agent dead */
+	struct mutex lock;		/* attach, detach, stopping; inside cpus_read_lock() */
 	bool stopping;
 	struct irq_work lost_irq_work;
 	struct work_struct lost_work;
