@@ -8,8 +8,8 @@
 # and virt_spin_lock_key, pv_ops TLB flush, APIC IPI callback) and what the
 # host counted (SEND_IPI hypercalls and ICR writes for 200 multicast calls,
 # KICK_CPU under lock contention) must all agree with the table. Then the
-# taxcut.dedicated= override both ways, a bad value, and 8 vCPUs in cluster
-# mode.
+# taxcut.dedicated= override both ways, a bad value, a host that refuses
+# SEND_IPI, and 8 vCPUs in cluster mode.
 set -uo pipefail
 
 . "$(dirname "$0")/../lib/kernels.sh"
@@ -116,6 +116,20 @@ boot dedicated-bad "$all,kvm-hint-dedicated=on" policy --append "$args taxcut.de
 expect_table dedicated-bad 4 native-qspinlock native on
 expect "$suite/dedicated-bad: the bad value is named and refused" \
 	in_log "$out/dedicated-bad" 'taxcut: taxcut.dedicated=yes: invalid value \(auto, on or off\)'
+
+# A host that refuses SEND_IPI (the emulated host's refuse-send-ipi knob):
+# the refused window goes out through the native sender, and so does every
+# later IPI; nothing is lost (tc_hosttest counts every callback).
+b=$out/refused
+boot refused "$all,kvm-hint-dedicated=on" policy --append "$args" --emu refuse-send-ipi=on
+hc=$(delta "$b" 100 101 exits.hypercall.send_ipi)
+icr=$(delta "$b" 100 101 exits.icr)
+echo "# refused: $n calls to 3 CPUs: $hc SEND_IPI, $icr ICR; $(grep -m1 'pv_ipi_sender:' "$b/tap.log" | tr -d '\r')"
+expect "$suite/refused: PV IPI was decided on" test "$(word refused "decision pv_ipi:")" = on
+expect "$suite/refused: the guest logs the refusal" \
+	in_log "$b" 'the host refused KVM_HC_SEND_IPI \(-95\): IPIs take the native path from now on'
+expect "$suite/refused: then one ICR write per target, at most one more SEND_IPI ($icr, $hc)" \
+	eval "between $icr $((n * 3 - n / 10)) $((n * 3 + n / 4)) && between $hc 0 1"
 
 # 8 vCPUs in x2APIC cluster mode (interrupt remapping), PV IPI off: one ICR
 # write per call reaches the 7 others, who share one 16-CPU cluster.
