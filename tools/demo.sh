@@ -61,12 +61,13 @@ sed 's/^/  /' "$out/agent.log"
 	--initrd "$out/timer.cpio.gz" --cpu max,kvm=on,monitor=off --smp 4 --tests demo_timer \
 	--timeout 180 --emu on \
 	--qemu-args "-chardev socket,path=$sock,id=tcet -device ivshmem-doorbell,chardev=tcet,vectors=4"
-kill -TERM $agent
+kill -TERM $agent 2>/dev/null || true
 wait $agent || true
 tr -d '\r' <"$out/timer/tap.log" | sed -n 's/^# //p; s/^\(not ok\|ok\) - /\1: /p'
 w() {
 	"$lib/exits.py" "$out/timer/exits.json" "$1" "$2" exits.msr_write.x2apic_timer_initial_count \
-		exits.msr_write.x2apic_lvt_timer exits.msr_write.tsc_deadline
+		exits.msr_write.x2apic_lvt_timer exits.msr_write.tsc_deadline \
+		exits.apic_mmio_write.timer_initial_count exits.apic_mmio_write.lvt_timer
 }
 echo "LAPIC timer writes (would-be VM exits on KVM) in the 3 s of timers:"
 echo "  on the LAPIC timer: $(w 900 901); on taxcut's exitless timer: $(w 902 903)"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * timer_accuracy THREADS SECONDS MIN_US MAX_US: one thread per CPU sleeping
- * intervals from MIN_US to MAX_US (doubling) by relative nanosleep,
+ * intervals from MIN_US doubling while at most MAX_US by relative nanosleep,
  * absolute clock_nanosleep and a timerfd in turn, for SECONDS. Prints one
  * line: wakeups, early ones (woken before the interval or the absolute
  * time), threads that never finished, and the lateness p50/p99/max in us.
@@ -24,7 +24,7 @@ struct worker {
 	pthread_t thread;
 	int cpu;
 	long n, early;
-	volatile int done;
+	int done;		/* written last by the thread (release) */
 	uint32_t *late_ns;
 };
 
@@ -85,7 +85,7 @@ static void *run(void *arg)
 		kind = (kind + 1) % kinds;
 		us = us * 2 > (uint64_t)max_us ? (uint64_t)min_us : us * 2;
 	}
-	w->done = 1;
+	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
 
@@ -130,25 +130,32 @@ int main(int argc, char **argv)
 		int done = 0;
 
 		for (int j = 0; j < threads; j++)
-			done += w[j].done;
+			done += __atomic_load_n(&w[j].done, __ATOMIC_ACQUIRE);
 		if (done == threads)
 			break;
 		usleep(100000);
 	}
+	/* a thread still asleep is lost; only finished threads' samples are read */
 	for (i = 0; i < threads; i++) {
-		unfinished += !w[i].done;
+		if (!__atomic_load_n(&w[i].done, __ATOMIC_ACQUIRE)) {
+			unfinished++;
+			continue;
+		}
 		total += w[i].n + w[i].early;
 		early += w[i].early;
 	}
 	all = calloc(total + 1, sizeof(uint32_t));
 	for (i = 0; i < threads; i++) {
+		if (!__atomic_load_n(&w[i].done, __ATOMIC_ACQUIRE))
+			continue;
 		memcpy(all + k, w[i].late_ns, w[i].n * sizeof(uint32_t));
 		k += w[i].n;
 	}
 	qsort(all, k, sizeof(uint32_t), cmp);
+	/* nearest-rank percentiles */
 	printf("timer_accuracy: wakeups %ld early %ld unfinished %d late_p50_us %.1f late_p99_us %.1f late_max_us %.1f\n",
-	       total, early, unfinished, k ? all[k / 2] / 1000.0 : 0,
-	       k ? all[k * 99 / 100] / 1000.0 : 0, k ? all[k - 1] / 1000.0 : 0);
+	       total, early, unfinished, k ? all[(k + 1) / 2 - 1] / 1000.0 : 0,
+	       k ? all[(k * 99 + 99) / 100 - 1] / 1000.0 : 0, k ? all[k - 1] / 1000.0 : 0);
 	fflush(stdout);
 	/* unfinished threads still sleep: leave without joining them */
 	_exit(unfinished || early ? 1 : 0);
