@@ -261,6 +261,37 @@ void tc_clockevent_init_cpu(struct tc_timer_dev *dev, struct tc_timer_cpu *c, un
 	INIT_CSD(&c->forward, tc_forwarded, c);
 }
 
+/*
+ * The clockevents core hands a detached device to whoever asks: a sysfs
+ * unbind of taxcut-et would install our LAPIC timer behind our back, and
+ * one of "lapic" would drop it from the core's list (then nothing could
+ * replace taxcut-et again). While ours, the LAPIC timer is marked in use
+ * as the core itself would (its state setters are not exported), so both
+ * unbinds are refused with -EBUSY.
+ */
+static void tc_lapic_claim(struct clock_event_device *lapic)
+{
+	WRITE_ONCE(lapic->state_use_accessors, CLOCK_EVT_STATE_ONESHOT);
+}
+
+static void tc_lapic_release(struct clock_event_device *lapic)
+{
+	WRITE_ONCE(lapic->state_use_accessors, CLOCK_EVT_STATE_DETACHED);
+}
+
+/*
+ * On the LAPIC's CPU, when another per-CPU clockevent replaced taxcut-et
+ * (none can on KVM and QEMU guests): stop our LAPIC timer and take our
+ * handler off it. The APIC code shuts a timer without a handler down.
+ */
+static void tc_lapic_drop(void *data)
+{
+	struct clock_event_device *lapic = data;
+
+	lapic->event_handler = NULL;
+	lapic->set_state_shutdown(lapic);
+}
+
 static bool tc_is_lapic(struct clock_event_device *l)
 {
 	return l && (!strcmp(l->name, "lapic") || !strcmp(l->name, "lapic-deadline")) &&
@@ -336,6 +367,7 @@ int tc_clockevent_attach(struct tc_timer_cpu *c)
 	lapic->features = c->lapic_features;
 	lapic->set_state_oneshot(lapic);
 	lapic->features |= CLOCK_EVT_FEAT_DUMMY;
+	tc_lapic_claim(lapic);
 	if (c->armed == TC_ARMED_LAPIC || c->lapic_at != U64_MAX)
 		tc_lapic_program(c, tc_now(), c->armed == TC_ARMED_LAPIC ? c->expires : c->lapic_at);
 	c->attached = true;
@@ -350,15 +382,25 @@ int tc_clockevent_attach(struct tc_timer_cpu *c)
  */
 void tc_clockevent_detach(struct tc_timer_cpu *c)
 {
+	struct clock_event_device *tick;
 	int ret;
 
 	if (!c->attached)
 		return;
 	c->lapic->features = c->lapic_features;
+	tc_lapic_release(c->lapic);
+	tick = taxcut_tick_device(c->cpu);
+	if (tick != &c->ced) {
+		/* replaced meanwhile: ced is detached, the LAPIC timer must go quiet */
+		pr_warn("taxcut: CPU %u: %s replaced taxcut-et, the LAPIC timer stays off\n",
+			c->cpu, tick ? tick->name : "no device");
+		smp_call_function_single(c->cpu, tc_lapic_drop, c->lapic, 1);
+	}
 	ret = clockevents_unbind_device(&c->ced, c->cpu);
 	if (WARN(ret, "taxcut: CPU %u: cannot hand the tick back to the LAPIC timer (%d)\n",
 		 c->cpu, ret)) {
 		c->lapic->features |= CLOCK_EVT_FEAT_DUMMY;
+		tc_lapic_claim(c->lapic);
 		return;		/* still ours: still attached */
 	}
 	/* the exchange shut ced down on its CPU (tc_shutdown): the slot is disarmed */

@@ -122,3 +122,9 @@ for c in kill pause; do
 	served $c-4 4 $c
 	wait $watcher
 done
+
+# the same on our 6.12 kernel with lockdep, KASAN and friends
+k=linux-6.12-debug
+if ready $k; then
+	exitless exitless-lockdep-4 4
+fi

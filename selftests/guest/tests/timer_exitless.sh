@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # The exitless timer in the guest, with taxcut-agent serving the region.
 # TIMER_CASE picks the scenario (the host side is selftests/suites/timer.sh):
-#   exitless  steady state between marks 700-701, accuracy, CPU offline and
+#   exitless  steady state between marks 700-701, accuracy, sysfs unbind
+#             refused, the device removed and rescanned, CPU offline and
 #             online, unload, all while timers run
 #   baseline  the same steady state with exitless_timer=0 (the LAPIC timer)
 #   kill      the host kills the agent mid-run: fallback, no timer lost
@@ -45,6 +46,14 @@ tick_devices() {
 		awk '{ print $1, $2 }' | paste -sd ' '
 }
 
+# on_lapic: every CPU's tick device is its LAPIC timer (a diag says which)
+on_lapic() {
+	local devs
+	devs=$(tick_devices)
+	diag "tick devices: $devs"
+	[ "$devs" = "$ncpu lapic" ] || [ "$devs" = "$ncpu lapic-deadline" ]
+}
+
 # wait_for WHAT SECONDS COMMAND...: poll until COMMAND succeeds
 wait_for() {
 	local what=$1 tenths=$(($2 * 10))
@@ -86,6 +95,45 @@ exitless)
 	accuracy_ok "nanosleep, clock_nanosleep and timerfd at 100 us - 6.4 ms"
 	grep '^exitless_timer total' $R/policy | while read -r l; do diag "$l"; done
 
+	# the clockevents core's unbind, of either device on every CPU: refused
+	unbound=0
+	for name in taxcut-et lapic; do
+		for ce in /sys/devices/system/clockevents/clockevent[0-9]*; do
+			if echo $name 2>/tmp/unbind.err >"$ce/unbind_device"; then
+				diag "$name: unbound on ${ce##*/}"
+				unbound=$((unbound + 1))
+			fi
+		done
+	done
+	diag "unbind refused: $(head -1 /tmp/unbind.err)"
+	[ $unbound -eq 0 ]
+	ok $? "sysfs unbind_device of taxcut-et and of lapic is refused on every CPU"
+	devs=$(tick_devices)
+	[ "$devs" = "$ncpu taxcut-et" ]
+	ok $? "every CPU's tick device is still taxcut-et ($devs)"
+
+	# the device goes away while timers run, and comes back
+	ivshmem=
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/vendor")" = 0x1af4 ] && [ "$(cat "$d/device")" = 0x1110 ] && ivshmem=$d
+	done
+	timer_accuracy "$ncpu" 4 200 5000 >/tmp/accuracy.out 2>&1 &
+	bg=$!
+	sleep 1
+	echo 1 >"$ivshmem/remove"
+	ok $? "the ivshmem device ${ivshmem##*/} is removed while timers run"
+	on_lapic
+	ok $? "every CPU is back on its LAPIC timer"
+	grep -q "^exitless_timer: no taxcut timer region" $R/policy
+	ok $? "the report says the region is gone"
+	sleep 0.5
+	echo 1 >/sys/bus/pci/rescan
+	wait_for "rescanned, the device brings the exitless timer back on all CPUs" 5 \
+		grep -q "clockevent on $ncpu CPUs" $R/policy
+	wait $bg
+	diag "$(cat /tmp/accuracy.out)"
+	accuracy_ok "through the device's removal and return"
+
 	# CPU offline and online while timers run
 	cpu=$((ncpu - 1))
 	timer_accuracy "$ncpu" 4 200 5000 >/tmp/accuracy.out 2>&1 &
@@ -108,10 +156,8 @@ exitless)
 	bg=$!
 	sleep 1
 	check "taxcut unloads while timers run" rmmod taxcut
-	devs=$(tick_devices)
-	diag "tick devices after unload: $devs"
-	[ "$devs" = "$ncpu lapic" ] || [ "$devs" = "$ncpu lapic-deadline" ]
-	ok $? "every CPU is back on its LAPIC timer"
+	on_lapic
+	ok $? "every CPU is back on its LAPIC timer after the unload"
 	wait $bg
 	diag "$(cat /tmp/accuracy.out)"
 	accuracy_ok "through the unload"
@@ -125,9 +171,7 @@ kill | pause)
 	wait_for "the guest notices the agent is gone" 10 grep -q "fallbacks 1" $R/policy
 	dmesg | grep -q "the timer agent stopped beating"
 	ok $? "the kernel log says so"
-	devs=$(tick_devices)
-	diag "tick devices: $devs"
-	[ "$devs" = "$ncpu lapic" ] || [ "$devs" = "$ncpu lapic-deadline" ]
+	on_lapic
 	ok $? "every CPU is back on its LAPIC timer"
 	if [ "$case" = pause ]; then
 		echo "# host: resume the agent now"
