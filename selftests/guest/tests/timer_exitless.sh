@@ -3,7 +3,7 @@
 # TIMER_CASE picks the scenario (the host side is selftests/suites/timer.sh):
 #   exitless  steady state between marks 700-701, accuracy, sysfs unbind
 #             refused, the device removed and rescanned, CPU offline and
-#             online, unload, all while timers run
+#             online, unload, all while timers run; then a reload
 #   baseline  the same steady state with exitless_timer=0 (the LAPIC timer)
 #   kill      the host kills the agent mid-run: fallback, no timer lost
 #   pause     the host stops the agent until every CPU is back on its
@@ -161,6 +161,15 @@ exitless)
 	wait $bg
 	diag "$(cat /tmp/accuracy.out)"
 	accuracy_ok "through the unload"
+
+	# loaded again on the region the first load used (what a guest
+	# reboot leaves it): fresh sequence numbers, every CPU back
+	check "taxcut loads again" insmod "$TAXCUT_KO" || return 0
+	wait_for "every CPU is on the exitless clockevent again" 5 \
+		grep -q "clockevent on $ncpu CPUs" $R/policy
+	accuracy 2 100 5000
+	accuracy_ok "after the reload"
+	check "taxcut unloads again" rmmod taxcut
 	return 0
 	;;
 kill | pause)
