@@ -265,13 +265,14 @@ void tc_clockevent_init_cpu(struct tc_timer_dev *dev, struct tc_timer_cpu *c, un
  * The clockevents core hands a detached device to whoever asks: a sysfs
  * unbind of taxcut-et would install our LAPIC timer behind our back, and
  * one of "lapic" would drop it from the core's list (then nothing could
- * replace taxcut-et again). While ours, the LAPIC timer is marked in use
- * as the core itself would (its state setters are not exported), so both
- * unbinds are refused with -EBUSY.
+ * replace taxcut-et again). While ours, the LAPIC timer is marked not
+ * detached (the core's state setters are not exported), so both unbinds
+ * are refused with -EBUSY. Shut down, not oneshot: a TSC frequency update
+ * then only rescales it and does not reprogram it behind our back.
  */
 static void tc_lapic_claim(struct clock_event_device *lapic)
 {
-	WRITE_ONCE(lapic->state_use_accessors, CLOCK_EVT_STATE_ONESHOT);
+	WRITE_ONCE(lapic->state_use_accessors, CLOCK_EVT_STATE_SHUTDOWN);
 }
 
 static void tc_lapic_release(struct clock_event_device *lapic)
@@ -280,14 +281,17 @@ static void tc_lapic_release(struct clock_event_device *lapic)
 }
 
 /*
- * On the LAPIC's CPU, when another per-CPU clockevent replaced taxcut-et
- * (none can on KVM and QEMU guests): stop our LAPIC timer and take our
- * handler off it. The APIC code shuts a timer without a handler down.
+ * On the LAPIC's CPU, once taxcut-et is no longer the tick device and the
+ * LAPIC timer is not either: stop it and take our handler off it (the APIC
+ * code shuts a timer without a handler down), unless the core has made it
+ * the tick device meanwhile.
  */
 static void tc_lapic_drop(void *data)
 {
 	struct clock_event_device *lapic = data;
 
+	if (taxcut_tick_device(smp_processor_id()) == lapic)
+		return;
 	lapic->event_handler = NULL;
 	lapic->set_state_shutdown(lapic);
 }
@@ -387,22 +391,36 @@ void tc_clockevent_detach(struct tc_timer_cpu *c)
 
 	if (!c->attached)
 		return;
-	c->lapic->features = c->lapic_features;
-	tc_lapic_release(c->lapic);
 	tick = taxcut_tick_device(c->cpu);
 	if (tick != &c->ced) {
-		/* replaced meanwhile: ced is detached, the LAPIC timer must go quiet */
-		pr_warn("taxcut: CPU %u: %s replaced taxcut-et, the LAPIC timer stays off\n",
-			c->cpu, tick ? tick->name : "no device");
-		smp_call_function_single(c->cpu, tc_lapic_drop, c->lapic, 1);
+		/*
+		 * Not ours any more: another per-CPU clockevent replaced
+		 * taxcut-et (none can on KVM and QEMU guests), or the CPU went
+		 * down with it after a failed hand-back. Either way the core
+		 * has dropped it from its lists. The LAPIC timer is left to the
+		 * core, quiet unless the core has it.
+		 */
+		pr_warn("taxcut: CPU %u: %s replaced taxcut-et\n", c->cpu,
+			tick ? tick->name : "no device");
+		if (tick != c->lapic) {
+			c->lapic->features = c->lapic_features;
+			tc_lapic_release(c->lapic);
+			if (cpu_online(c->cpu))
+				smp_call_function_single(c->cpu, tc_lapic_drop, c->lapic, 1);
+		}
+		WRITE_ONCE(c->attached, false);
+		return;
 	}
+	c->lapic->features = c->lapic_features;
+	tc_lapic_release(c->lapic);
 	ret = clockevents_unbind_device(&c->ced, c->cpu);
+	/*
+	 * Only a LAPIC timer gone from the core's list fails this. Still ours:
+	 * left released, so a CPU going down with it trips no check.
+	 */
 	if (WARN(ret, "taxcut: CPU %u: cannot hand the tick back to the LAPIC timer (%d)\n",
-		 c->cpu, ret)) {
-		c->lapic->features |= CLOCK_EVT_FEAT_DUMMY;
-		tc_lapic_claim(c->lapic);
-		return;		/* still ours: still attached */
-	}
+		 c->cpu, ret))
+		return;
 	/* the exchange shut ced down on its CPU (tc_shutdown): the slot is disarmed */
 	WRITE_ONCE(c->attached, false);
 }
