@@ -270,14 +270,17 @@ void tc_clockevent_init_cpu(struct tc_timer_dev *dev, struct tc_timer_cpu *c, un
  * are refused with -EBUSY. Shut down, not oneshot: a TSC frequency update
  * then only rescales it and does not reprogram it behind our back.
  */
-static void tc_lapic_claim(struct clock_event_device *lapic)
+static void tc_lapic_claim(struct tc_timer_cpu *c)
 {
-	WRITE_ONCE(lapic->state_use_accessors, CLOCK_EVT_STATE_SHUTDOWN);
+	c->lapic->features |= CLOCK_EVT_FEAT_DUMMY;
+	WRITE_ONCE(c->lapic->state_use_accessors, CLOCK_EVT_STATE_SHUTDOWN);
 }
 
-static void tc_lapic_release(struct clock_event_device *lapic)
+/* The LAPIC timer as it was before we took it, detached for the core. */
+static void tc_lapic_release(struct tc_timer_cpu *c)
 {
-	WRITE_ONCE(lapic->state_use_accessors, CLOCK_EVT_STATE_DETACHED);
+	c->lapic->features = c->lapic_features;
+	WRITE_ONCE(c->lapic->state_use_accessors, CLOCK_EVT_STATE_DETACHED);
 }
 
 /*
@@ -370,8 +373,7 @@ int tc_clockevent_attach(struct tc_timer_cpu *c)
 	lapic->event_handler = tc_lapic_event;
 	lapic->features = c->lapic_features;
 	lapic->set_state_oneshot(lapic);
-	lapic->features |= CLOCK_EVT_FEAT_DUMMY;
-	tc_lapic_claim(lapic);
+	tc_lapic_claim(c);
 	if (c->armed == TC_ARMED_LAPIC || c->lapic_at != U64_MAX)
 		tc_lapic_program(c, tc_now(), c->armed == TC_ARMED_LAPIC ? c->expires : c->lapic_at);
 	c->attached = true;
@@ -403,16 +405,14 @@ void tc_clockevent_detach(struct tc_timer_cpu *c)
 		pr_warn("taxcut: CPU %u: %s replaced taxcut-et\n", c->cpu,
 			tick ? tick->name : "no device");
 		if (tick != c->lapic) {
-			c->lapic->features = c->lapic_features;
-			tc_lapic_release(c->lapic);
+			tc_lapic_release(c);
 			if (cpu_online(c->cpu))
 				smp_call_function_single(c->cpu, tc_lapic_drop, c->lapic, 1);
 		}
 		WRITE_ONCE(c->attached, false);
 		return;
 	}
-	c->lapic->features = c->lapic_features;
-	tc_lapic_release(c->lapic);
+	tc_lapic_release(c);
 	ret = clockevents_unbind_device(&c->ced, c->cpu);
 	/*
 	 * Only a LAPIC timer gone from the core's list fails this. Still ours:
