@@ -36,11 +36,13 @@ for k in "${TEST_KERNELS[@]}"; do
 		--emu on --append "$append"
 	tr -d '\r' <"$out/$k/tap.log" | sed -n 's/^# //p; s/^\(not ok\|ok\) - /\1: /p'
 	x() { "$lib/exits.py" "$out/$k/exits.json" boot end "$@"; }
-	echo "exits of the whole boot (would-be VM exits on KVM with APICv):"
-	echo "  HLT $(x exits.hlt), POLL_CONTROL writes $(x exits.msr_write.kvm_poll_control)," \
+	echo "exits of the whole boot (would-be VM exits on KVM with APICv, each once):"
+	echo "  all $(x exits.total): HLT $(x exits.hlt), POLL_CONTROL writes $(x exits.msr_write.kvm_poll_control)," \
 		"timer writes $(x exits.msr_write.x2apic_timer_initial_count)," \
-		"ICR writes $(x exits.icr), hypercalls $(x exits.hypercall)," \
+		"ICR writes $(x exits.msr_write.x2apic_icr), hypercalls $(x exits.hypercall)," \
 		"host halt-polls $(x host.halt_polls)"
+	echo "as perf kvm stat would report them (tools/kvm-stat):"
+	"$TAXCUT_TOP/tools/kvm-stat" "$out/$k/exits.json" | sed 's/^/  /'
 	echo
 done
 
@@ -72,3 +74,8 @@ w() {
 echo "LAPIC timer writes (would-be VM exits on KVM) in the 3 s of timers:"
 echo "  on the LAPIC timer: $(w 900 901); on taxcut's exitless timer: $(w 902 903)"
 grep -E 'slot [0-9]+: fired' "$out/agent.log" | sed 's/^taxcut-agent: /  agent: /'
+echo "all exits in those 3 s, as perf kvm stat would report them (tools/kvm-stat):"
+echo "  on the LAPIC timer:"
+"$TAXCUT_TOP/tools/kvm-stat" "$out/timer/exits.json" --from 900 --to 901 | sed -n 's/^ *\([A-Z_]\+ .*\)/    \1/p; s/^\(Total Samples:[0-9]*\).*/    \1/p'
+echo "  on taxcut's exitless timer:"
+"$TAXCUT_TOP/tools/kvm-stat" "$out/timer/exits.json" --from 902 --to 903 | sed -n 's/^ *\([A-Z_]\+ .*\)/    \1/p; s/^\(Total Samples:[0-9]*\).*/    \1/p'

@@ -53,6 +53,7 @@ static void tc_lapic_program(struct tc_timer_cpu *c, u64 now, u64 at)
 	delta = clamp_t(u64, delta, l->min_delta_ns, l->max_delta_ns);
 	clc = ((unsigned long long)delta * l->mult) >> l->shift;
 	l->set_next_event(clc, l);
+	c->st.lapic_writes++;
 	c->lapic_at = now + delta;
 }
 

@@ -365,15 +365,16 @@ static void tc_stats_add(struct tc_timer_stats *sum, const struct tc_timer_stats
 	sum->stale += s->stale;
 	sum->rescued += s->rescued;
 	sum->forwarded += s->forwarded;
+	sum->lapic_writes += s->lapic_writes;
 }
 
 static int tc_emit_stats(char *buf, int at, const char *who, const struct tc_timer_stats *s)
 {
 	return sysfs_emit_at(buf, at,
-			     "exitless_timer %s: programmed %llu: slot %llu, lapic %llu, backstop %llu; fired slot %llu, lapic %llu; early %llu spun, %llu reprogrammed (max %llu ns); stale %llu, rescued %llu, forwarded %llu\n",
+			     "exitless_timer %s: programmed %llu: slot %llu, lapic %llu, backstop %llu; fired slot %llu, lapic %llu; early %llu spun, %llu reprogrammed (max %llu ns); stale %llu, rescued %llu, forwarded %llu; lapic writes %llu\n",
 			     who, s->programmed, s->to_slot, s->to_lapic, s->backstops,
 			     s->fired_slot, s->fired_lapic, s->early_spins, s->early_reprograms,
-			     s->early_max_ns, s->stale, s->rescued, s->forwarded);
+			     s->early_max_ns, s->stale, s->rescued, s->forwarded, s->lapic_writes);
 }
 
 /* The report's exitless_timer lines (counters read racily: statistics). */

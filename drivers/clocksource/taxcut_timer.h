@@ -26,6 +26,7 @@ struct tc_timer_stats {
 	u64 stale;		/* interrupts for a deadline no longer armed */
 	u64 rescued;		/* deadlines taken back from a dead agent by the backstop */
 	u64 forwarded;		/* fired deadlines whose interrupt reached another CPU */
+	u64 lapic_writes;	/* LAPIC timer programmings: one register write each */
 };
 
 struct tc_timer_cpu {

@@ -13,4 +13,11 @@
  */
 #define TC_EMU_HC_MARK	0x54430001u	/* "TC" */
 
+/*
+ * Hypercall: a0 = a vCPU index, a1 = nanoseconds (at most 100 ms). The host
+ * preempts that vCPU for that long, as its preempt-vcpus knob does, now.
+ * Returns 0, or -KVM_EINVAL for a vCPU that does not exist or too long a time.
+ */
+#define TC_EMU_HC_PARK	0x54430002u
+
 #endif /* _TAXCUT_EMULATED_HOST_H */

@@ -9,6 +9,10 @@
  *   insmod tc_hosttest.ko run=lock    spinlock contention on every CPU
  *   insmod tc_hosttest.ko run=mark label=N
  *                                     one MARK hypercall, for shell tests
+ *   insmod tc_hosttest.ko run=exits   single events between marks, for
+ *                                     the host's exit model
+ *   insmod tc_hosttest.ko run=park    cross-CPU calls while another vCPU
+ *                                     is parked by the host
  *   insmod tc_hosttest.ko run=stress  seconds=N of cross-CPU calls,
  *                                     multicast IPIs, hrtimers and lock
  *                                     contention on every CPU; checks that
@@ -28,6 +32,9 @@
 #include <linux/cpumask.h>
 #include <linux/delay.h>
 #include <linux/hrtimer.h>
+#include <linux/io.h>
+#include <linux/hardirq.h>
+#include <linux/sched/task.h>
 #include <linux/jiffies.h>
 #include <linux/ktime.h>
 #include <linux/percpu.h>
@@ -46,7 +53,7 @@
 
 static char *run = "abi";
 module_param(run, charp, 0444);
-MODULE_PARM_DESC(run, "abi, ipi, lock, mark or stress");
+MODULE_PARM_DESC(run, "abi, exits, ipi, lock, mark, park or stress");
 static int iterations = 500;
 module_param(iterations, int, 0444);
 MODULE_PARM_DESC(iterations, "workload iterations (ipi, lock)");
@@ -54,6 +61,11 @@ MODULE_PARM_DESC(iterations, "workload iterations (ipi, lock)");
 static int hold_us = 20000;
 module_param(hold_us, int, 0444);
 MODULE_PARM_DESC(hold_us, "lock: how long each critical section holds the lock");
+
+static bool force_halt;
+module_param(force_halt, bool, 0444);
+MODULE_PARM_DESC(force_halt,
+		 "lock: the first holder keeps the lock until a waiter has halted (PV spinlocks only)");
 
 static int label;
 module_param(label, int, 0444);
@@ -239,13 +251,25 @@ static void ipi_count(void *info)
 	atomic_inc(&ipi_callbacks);
 }
 
-/* Multicast to every other online CPU, one call at a time. */
+/*
+ * Multicast to every other online CPU, one call at a time (marks 100-101),
+ * then the same number of raw sends of one reschedule IPI to all of them
+ * through the APIC driver, interrupts off (marks 102-103): there the
+ * sender's count is exactly what the APIC driver did, where a call may
+ * find a target already signalled by someone else (the kernel then skips
+ * it).
+ */
 static void run_ipi(void)
 {
+	struct cpumask *mask = kzalloc(cpumask_size(), GFP_KERNEL);
+	unsigned long flags;
+	unsigned int others;
 	int i;
 
-	unsigned int others;
-
+	if (!mask) {
+		TAP(false, "ipi workload: memory for the mask");
+		return;
+	}
 	preempt_disable();
 	others = num_online_cpus() - 1;
 	atomic_set(&ipi_callbacks, 0);
@@ -253,18 +277,252 @@ static void run_ipi(void)
 	for (i = 0; i < iterations; i++)
 		smp_call_function_many(cpu_online_mask, ipi_count, NULL, true);
 	tc_mark(101);
+	cpumask_copy(mask, cpu_online_mask);
+	cpumask_clear_cpu(smp_processor_id(), mask);
+	local_irq_save(flags);
+	tc_mark(102);
+	for (i = 0; others && i < iterations; i++)
+		apic->send_IPI_mask(mask, RESCHEDULE_VECTOR);
+	tc_mark(103);
+	local_irq_restore(flags);
 	preempt_enable();
-	pr_info("# ipi: %d multicast calls to %u other CPUs, marks 100-101\n",
+	kfree(mask);
+	pr_info("# ipi: %d multicast calls to %u other CPUs, marks 100-101; as many raw sends, 102-103\n",
 		iterations, others);
 	TAP(atomic_read(&ipi_callbacks) == iterations * others,
 	    "ipi workload: %d calls ran %d callbacks on %u other CPUs",
 	    iterations, atomic_read(&ipi_callbacks), others);
 }
 
+/*
+ * run=exits: single events between marks with interrupts off on this CPU,
+ * so the host's count on this vCPU is exactly what the event costs
+ * (selftests/suites/kvmhost.sh holds each against the exit model):
+ *   600-601 one IPI to every other CPU through the APIC driver (the boot
+ *           picks the destination mode and whether PV IPI is on)
+ *   602-603 one self-IPI
+ *   604-605 one CPUID
+ *   606-607 one port write (0x80)
+ *   608-609 one MMIO read of the HPET's main counter
+ *   610-611 interrupts on, busy (never halted) until a pinned hrtimer has
+ *           fired: the LAPIC timer interrupts this CPU took are printed
+ */
+#define TC_HPET_BASE		0xfed00000UL
+#define TC_HPET_COUNTER		0xf0
+
+static bool timer_fired;
+
+static enum hrtimer_restart exits_timer_fn(struct hrtimer *t)
+{
+	WRITE_ONCE(timer_fired, true);
+	return HRTIMER_NORESTART;
+}
+
+static void run_exits(void)
+{
+	void __iomem *hpet = ioremap(TC_HPET_BASE, PAGE_SIZE);
+	struct cpumask *others;
+	unsigned long flags, deadline;
+	unsigned int before, after;
+	struct hrtimer timer;
+	int cpu;
+
+	others = kzalloc(cpumask_size(), GFP_KERNEL);
+	if (!others || !hpet) {
+		TAP(false, "exits: memory for the mask and the HPET mapping");
+		goto out;
+	}
+	cpu = get_cpu();
+	cpumask_copy(others, cpu_online_mask);
+	cpumask_clear_cpu(cpu, others);
+
+	local_irq_save(flags);
+	tc_mark(600);
+	apic->send_IPI_mask(others, RESCHEDULE_VECTOR);
+	tc_mark(601);
+	tc_mark(602);
+	apic->send_IPI_self(RESCHEDULE_VECTOR);
+	tc_mark(603);
+	tc_mark(604);
+	cpuid_eax(0);
+	tc_mark(605);
+	tc_mark(606);
+	outb(0, 0x80);
+	tc_mark(607);
+	tc_mark(608);
+	readl(hpet + TC_HPET_COUNTER);
+	tc_mark(609);
+	local_irq_restore(flags);
+
+	hrtimer_init(&timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED);
+	timer.function = exits_timer_fn;
+	WRITE_ONCE(timer_fired, false);
+	/* no interrupt between a mark and the count read beside it */
+	local_irq_save(flags);
+	tc_mark(610);
+	before = per_cpu(irq_stat, cpu).apic_timer_irqs;
+	local_irq_restore(flags);
+	hrtimer_start(&timer, ms_to_ktime(2), HRTIMER_MODE_REL_PINNED);
+	deadline = jiffies + 5 * HZ;
+	while (!READ_ONCE(timer_fired) && time_before(jiffies, deadline))
+		cpu_relax();
+	local_irq_save(flags);
+	tc_mark(611);
+	after = per_cpu(irq_stat, cpu).apic_timer_irqs;
+	local_irq_restore(flags);
+	hrtimer_cancel(&timer);
+	put_cpu();
+
+	pr_info("# exits: %u other CPUs, marks 600-611 on CPU %d\n",
+		cpumask_weight(others), cpu);
+	pr_info("# exits: lapic timer interrupts %u\n", after - before);
+	TAP(READ_ONCE(timer_fired), "exits: the pinned hrtimer fired while the CPU ran");
+out:
+	kfree(others);
+	if (hpet)
+		iounmap(hpet);
+}
+
+/*
+ * run=park: CPUs 1 and 2 call each other in a tight loop, each callback
+ * one locked add split across a page boundary (TCG runs it as an exclusive
+ * section, which stops every vCPU that is running); CPU 3 stays busy.
+ * Rounds of three 50 ms windows: calls counted with nothing parked, with
+ * CPU 3 parked by the host for the whole window (the PARK hypercall), and
+ * with nothing parked again. A host where a parked vCPU stalls the others
+ * shows the middle window far behind.
+ */
+#define PARK_WINDOW_MS	50
+#define PARK_ROUNDS	3
+
+static u32 *split_word;
+static atomic_t park_phase = ATOMIC_INIT(-1);
+static atomic_t park_calls[PARK_ROUNDS * 3];
+static bool park_stop;
+
+static void split_add(void *unused)
+{
+	asm volatile("lock addl $1, %0" : "+m" (*split_word));
+}
+
+static int park_caller(void *data)
+{
+	int other = (long)data;
+
+	while (!READ_ONCE(park_stop)) {
+		int phase = atomic_read(&park_phase);
+
+		if (smp_call_function_single(other, split_add, NULL, 1) == 0 &&
+		    phase >= 0 && phase == atomic_read(&park_phase))
+			atomic_inc(&park_calls[phase]);
+		cond_resched();
+	}
+	return 0;
+}
+
+static int park_spinner(void *unused)
+{
+	while (!READ_ONCE(park_stop))
+		cond_resched();
+	return 0;
+}
+
+static void run_park(void)
+{
+	struct task_struct *t[3] = { };
+	unsigned long pages;
+	int i, round;
+	long r = 0;
+
+	if (num_online_cpus() < 4 || !cpu_online(1) || !cpu_online(2) || !cpu_online(3)) {
+		TAP(false, "park: needs CPUs 0-3 online");
+		return;
+	}
+	pages = __get_free_pages(GFP_KERNEL | __GFP_ZERO, 1);
+	if (!pages) {
+		TAP(false, "park: two pages for the split word");
+		return;
+	}
+	split_word = (u32 *)(pages + PAGE_SIZE - 2);
+	WRITE_ONCE(park_stop, false);
+	t[0] = kthread_create(park_caller, (void *)2L, "tc_park/1");
+	t[1] = kthread_create(park_caller, (void *)1L, "tc_park/2");
+	t[2] = kthread_create(park_spinner, NULL, "tc_park/3");
+	for (i = 0; i < 3; i++) {
+		if (IS_ERR(t[i])) {
+			TAP(false, "park: kthreads start");
+			t[i] = NULL;
+			goto stop;
+		}
+		kthread_bind(t[i], i + 1);
+		get_task_struct(t[i]);
+		wake_up_process(t[i]);
+	}
+	msleep(PARK_WINDOW_MS);		/* let them start */
+	for (round = 0; round < PARK_ROUNDS; round++) {
+		for (i = 0; i < 3; i++) {
+			if (i == 1)
+				r |= tc_hc(TC_EMU_HC_PARK, 3,
+					   (unsigned long)PARK_WINDOW_MS * NSEC_PER_MSEC, 0, 0);
+			atomic_set(&park_phase, round * 3 + i);
+			msleep(PARK_WINDOW_MS);
+			atomic_set(&park_phase, -1);
+		}
+	}
+	TAP(r == 0, "park: the host took every PARK (%ld)", r);
+	for (round = 0; round < PARK_ROUNDS; round++)
+		pr_info("# park: round %d calls %d %d %d\n", round,
+			atomic_read(&park_calls[round * 3]),
+			atomic_read(&park_calls[round * 3 + 1]),
+			atomic_read(&park_calls[round * 3 + 2]));
+stop:
+	WRITE_ONCE(park_stop, true);
+	for (i = 0; i < 3; i++) {
+		if (t[i]) {
+			kthread_stop(t[i]);
+			put_task_struct(t[i]);
+		}
+	}
+	pr_info("# park: split-lock word %u\n", *split_word);
+	free_pages(pages, 1);
+}
+
 static DEFINE_SPINLOCK(contended);
 static unsigned long shared_counter;
 static atomic_t lock_workers;
 static DECLARE_COMPLETION(lock_done);
+
+/*
+ * The PV qspinlock's queue head, before it halts, swaps the lock byte from
+ * "locked" to this value and hashes itself, so the unlock that sees it
+ * always kicks (kernel/locking/qspinlock_paravirt.h, _Q_SLOW_VAL).
+ */
+#define TC_Q_SLOW_VAL	(3U << _Q_LOCKED_OFFSET)
+#define TC_HALT_WAIT	(10 * HZ)
+static atomic_t halt_forced = ATOMIC_INIT(0);
+static bool waiter_halted;
+
+/*
+ * force_halt: whoever holds the lock first keeps it until a waiter has
+ * given up spinning and halted (bounded), so the unlock must issue
+ * KICK_CPU whatever the host's load did to the timing of the workers.
+ */
+static void hold_until_a_waiter_halts(void)
+{
+	unsigned long deadline = jiffies + TC_HALT_WAIT;
+
+	if (!force_halt || atomic_cmpxchg(&halt_forced, 0, 1))
+		return;
+	while (time_before(jiffies, deadline)) {
+		u32 val = atomic_read(&contended.rlock.raw_lock.val);
+
+		if ((val & _Q_LOCKED_MASK) == TC_Q_SLOW_VAL) {
+			waiter_halted = true;
+			return;
+		}
+		cpu_relax();
+	}
+}
 
 static int lock_worker(void *unused)
 {
@@ -273,6 +531,7 @@ static int lock_worker(void *unused)
 	for (i = 0; i < iterations; i++) {
 		spin_lock(&contended);
 		shared_counter++;
+		hold_until_a_waiter_halts();
 		/* long enough that waiters stop spinning, halt and get kicked */
 		udelay(hold_us % 1000);
 		mdelay(hold_us / 1000);
@@ -290,6 +549,8 @@ static void run_lock(void)
 	int cpu;
 
 	atomic_set(&lock_workers, num_online_cpus());
+	atomic_set(&halt_forced, 0);
+	waiter_halted = false;
 	tc_mark(200);
 	for_each_online_cpu(cpu) {
 		struct task_struct *t;
@@ -310,6 +571,9 @@ static void run_lock(void)
 		n, iterations, hold_us);
 	TAP(n == num_online_cpus() && shared_counter == (unsigned long)n * iterations,
 	    "lock workload: counter %lu == %u x %d", shared_counter, n, iterations);
+	if (force_halt)
+		TAP(waiter_halted,
+		    "lock workload: a waiter halted while the first holder kept the lock");
 }
 
 /*
@@ -552,10 +816,14 @@ static int __init tc_hosttest_init(void)
 		run_lock();
 	else if (!strcmp(run, "mark"))
 		tc_mark(label);
+	else if (!strcmp(run, "exits"))
+		run_exits();
+	else if (!strcmp(run, "park"))
+		run_park();
 	else if (!strcmp(run, "stress") && seconds > 0)
 		run_stress();
 	else {
-		pr_err("run=%s seconds=%d: expected abi, ipi, lock, mark or stress (seconds > 0)\n",
+		pr_err("run=%s seconds=%d: expected abi, exits, ipi, lock, mark, park or stress (seconds > 0)\n",
 		       run, seconds);
 		return -EINVAL;
 	}

@@ -37,3 +37,13 @@ for test in "${!sources[@]}"; do
 	[ "$plan" = "$ran" ] && [ $rc -eq 0 -o "$(grep -c '^not ok' "$out/$test.tap")" -gt 0 ] ||
 		echo "not ok - unit/$test: ran $ran of $plan planned tests, exit status $rc"
 done
+
+# the readers of the emulated host's accounting (Python)
+test=accounting_test
+python3 "$top/selftests/unit/$test.py" >"$out/$test.tap" 2>&1
+rc=$?
+plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$out/$test.tap")
+ran=$(grep -cE '^(ok|not ok) ' "$out/$test.tap")
+sed -E -e 's/^(ok|not ok) [0-9]+ - /\1 - unit\/'"$test"': /' -e '/^1\.\./d' "$out/$test.tap"
+[ "$plan" = "$ran" ] && [ $rc -eq 0 -o "$(grep -c '^not ok' "$out/$test.tap")" -gt 0 ] ||
+	echo "not ok - unit/$test: ran $ran of $plan planned tests, exit status $rc"

@@ -29,6 +29,7 @@ repeats=3 vcpus="2 4" configs="halt poll hostpoll upstream taxcut-gov debian tax
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--repeats) repeats=$2 ;;
+	--pin) bench_pin=$2 ;;
 	--vcpus) vcpus=$2 ;;
 	--configs) configs=$2 ;;
 	*) die "unknown option $1" ;;
@@ -59,7 +60,7 @@ for r in $(seq 1 "$repeats"); do
 			log "round $r/$repeats: $c, $v vCPUs"
 			"$lib/boot.sh" --out "$run" --qemu "$qemu" --kernel "$(bench_image $k)" \
 				--initrd "$out/$k.cpio.gz" --cpu "$cpu" --smp "$v" --mem 1024 \
-				--timeout 900 --tests bench_haltpoll --emu "$emu" \
+				--timeout 900 --tests bench_haltpoll --emu "$(bench_emu "$emu")" \
 				--append "BENCH_SETUP=$setup $append"
 			grep -q '^# guest done' "$run/tap.log" && [ "$(cat "$run/status")" = poweroff ] ||
 				log "warning: $c.$v.$r did not finish ($(cat "$run/status"))"

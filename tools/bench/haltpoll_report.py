@@ -20,7 +20,7 @@ import time
 sys.dont_write_bytecode = True  # nothing written beside the sources
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "..", "selftests", "lib"))
-from exits import lookup  # noqa: E402  (the accounting's key paths)
+from exits import lookup, placement, placement_text  # noqa: E402  (the accounting's key paths)
 
 CONFIGS = {
     "halt": "no cpuidle driver, host halt-polling off (halt only)",
@@ -58,6 +58,7 @@ def one_run(run_dir):
     except (OSError, ValueError):
         return {}
     marks = {m["label"]: m for m in exits.get("marks", [])}
+    where = placement_text(placement(exits))
     result = {}
     for line in lines:
         name, kv = parse_bench_line(line)
@@ -71,6 +72,7 @@ def one_run(run_dir):
             "hlt_exits": lookup(end["total"], "exits.hlt") - lookup(start["total"], "exits.hlt"),
             "guest_poll_ns": int(kv["poll_ns"]),
             "guest_poll_wasted_ns": int(kv["wasted_ns"]),
+            "placement": where,
         }
         for key, field in (("p50_ns", "rtt_p50_ns"), ("p99_ns", "rtt_p99_ns"),
                            ("rounds", "rounds")):
@@ -101,6 +103,9 @@ def main():
         rec = {"config": config, "vcpus": vcpus, "workload": workload,
                "runs": len(fields["wall_ns"])}
         for field, values in fields.items():
+            if field == "placement":
+                rec[field] = "; ".join(sorted(set(values)))
+                continue
             rec[field] = statistics.median(values)
         if config in POLL_NOT_MEASURED:
             rec["guest_poll_ns"] = rec["guest_poll_wasted_ns"] = None
@@ -128,6 +133,7 @@ def main():
             "hlt_exits": "HLT exits, all vCPUs (emulated host's accounting)",
             "host_cpu_ns": "CPU time of the VM's QEMU process",
             "wall_ns": "host time the workload took",
+            "placement": "vCPUs, host CPUs, pinned, overcommitted (more vCPUs than host CPUs)",
         },
         "records": records,
         "targets": targets(records),
@@ -213,6 +219,9 @@ def markdown(doc):
                                            doc["rounds"], doc["date"]), ""]
     lines += ["| config | what |", "| --- | --- |"]
     lines += ["| %s | %s |" % kv for kv in doc["configs"].items()]
+    places = sorted({"%d vCPUs: %s" % (r["vcpus"], r.get("placement", "?"))
+                     for r in doc["records"]})
+    lines += ["", "Where the vCPUs ran: " + "; ".join(places) + "."]
     lines += ["", "| vCPUs | workload | config | p50 us | p99 us | pipe us/op | "
               "polled ms | wasted ms | HLT exits | host CPU ms | wall ms |",
               "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]

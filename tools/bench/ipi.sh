@@ -20,6 +20,7 @@ repeats=3 iterations=2000
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--repeats) repeats=$2 ;;
+	--pin) bench_pin=$2 ;;
 	--iterations) iterations=$2 ;;
 	--vcpus | --configs) log "ipi: $1 is the haltpoll benchmark's option, ignored" ;;
 	*) die "unknown option $1" ;;
@@ -49,7 +50,7 @@ for r in $(seq 1 "$repeats"); do
 			log "round $r/$repeats: $c, $mode mode"
 			"$lib/boot.sh" --out "$run" --qemu "$qemu" --kernel "$(bench_image $k)" \
 				--initrd "$out/$k.cpio.gz" --cpu "$cpu" --smp 8 --mem 1024 \
-				--timeout 600 --tests bench_ipi --emu on --append "$append" \
+				--timeout 600 --tests bench_ipi --emu "$(bench_emu on)" --append "$append" \
 				--qemu-args "$qargs"
 			grep -q '^# guest done' "$run/tap.log" && [ "$(cat "$run/status")" = poweroff ] ||
 				log "warning: $c.$mode.$r did not finish ($(cat "$run/status"))"

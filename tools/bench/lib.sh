@@ -29,3 +29,22 @@ bench_image() {
 	debian) debian_vmlinuz ;;
 	esac
 }
+
+# Dedicated CPUs: every benchmark pins each vCPU thread to a host CPU of
+# its own (the kvm-emu object's pin-vcpus; vCPU i on host CPU i mod N when
+# there are more vCPUs than host CPUs: the reports then say
+# "overcommitted"). --pin off in any benchmark's options turns it off, to
+# measure what pinning changes.
+bench_pin=on
+
+# bench_emu KNOBS: the --emu value for boot.sh, pinning added
+bench_emu() {
+	local knobs=$1 pin
+	[ "$bench_pin" = on ] || { echo "$knobs"; return; }
+	pin="pin-vcpus=0-$(($(nproc) - 1))"
+	if [ "$knobs" = on ] || [ -z "$knobs" ]; then
+		echo "$pin"
+	else
+		echo "$knobs,$pin"
+	fi
+}

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # make bench: every benchmark, results in build/bench/ (NAME.json and
 # NAME.md each).
-#   run.sh [--only haltpoll|ipi|timer] [--repeats N]
+#   run.sh [--only haltpoll|ipi|timer|noise] [--repeats N] [--pin on|off]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 only="" args=()
@@ -13,7 +13,12 @@ while [ $# -gt 0 ]; do
 	esac
 	shift 2
 done
-for b in haltpoll ipi timer; do
-	[ -z "$only" ] || [ "$only" = $b ] || continue
+# noise (the spread across boots, pinned and not) runs only when asked for
+for b in haltpoll ipi timer noise; do
+	if [ -z "$only" ]; then
+		[ $b != noise ] || continue
+	elif [ "$only" != $b ]; then
+		continue
+	fi
 	"$here/$b.sh" ${args[@]+"${args[@]}"}
 done

@@ -22,6 +22,7 @@ repeats=3 seconds=5
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--repeats) repeats=$2 ;;
+	--pin) bench_pin=$2 ;;
 	--seconds) seconds=$2 ;;
 	--vcpus | --configs | --iterations) log "timer: $1 is another benchmark's option, ignored" ;;
 	*) die "unknown option $1" ;;
@@ -52,7 +53,7 @@ for r in $(seq 1 "$repeats"); do
 		for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
 		"$lib/boot.sh" --out "$run" --qemu "$qemu" --kernel "$(bench_image debian)" \
 			--initrd "$out/debian.cpio.gz" --cpu max,kvm=on,monitor=off --smp 4 \
-			--timeout 300 --tests bench_timer --emu on \
+			--timeout 300 --tests bench_timer --emu "$(bench_emu on)" \
 			--append "TIMER_SECONDS=$seconds TIMER_MODULE_ARGS=$margs" \
 			--qemu-args "-chardev socket,path=$sock,id=tcet -device ivshmem-doorbell,chardev=tcet,vectors=4"
 		kill -TERM $apid 2>/dev/null || true
