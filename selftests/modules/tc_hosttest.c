@@ -62,6 +62,11 @@ static int hold_us = 20000;
 module_param(hold_us, int, 0444);
 MODULE_PARM_DESC(hold_us, "lock: how long each critical section holds the lock");
 
+static bool enforced = true;
+module_param(enforced, bool, 0444);
+MODULE_PARM_DESC(enforced,
+		 "abi: the host serves only advertised PV features (KVM_CAP_ENFORCE_PV_FEATURE_CPUID); 0: every feature it implements");
+
 static bool force_halt;
 module_param(force_halt, bool, 0444);
 MODULE_PARM_DESC(force_halt,
@@ -233,11 +238,19 @@ static void abi_msrs(u32 f)
 	    "the last MSR of the KVM range raises #GP");
 }
 
+/* What the emulated host implements: served whatever CPUID says, unenforced. */
+#define TC_EMU_IMPLEMENTED	(BIT(TC_KVM_FEATURE_STEAL_TIME) | BIT(TC_KVM_FEATURE_PV_UNHALT) | \
+				 BIT(TC_KVM_FEATURE_PV_SEND_IPI) | BIT(TC_KVM_FEATURE_POLL_CONTROL) | \
+				 BIT(TC_KVM_FEATURE_PV_SCHED_YIELD))
+
 static void run_abi(void)
 {
 	u32 f = tc_kvm_features();
 
-	pr_info("# KVM features 0x%x\n", f);
+	pr_info("# KVM features 0x%x%s\n", f,
+		enforced ? "" : ", not enforced: every implemented one is served");
+	if (!enforced)
+		f |= TC_EMU_IMPLEMENTED;
 	abi_hypercalls(f);
 	abi_msrs(f);
 	TAP(tc_hc(TC_EMU_HC_MARK, 1, 0, 0, 0) == 0,

@@ -151,9 +151,14 @@ expect "kvmhost/dedicated: POLL_CONTROL written on each of the 4 CPUs ($pc)" tes
 # 4. Every PV feature off: the ABI answers -KVM_ENOSYS and #GP.
 # The host enforces the CPUID (KVM_CAP_ENFORCE_PV_FEATURE_CPUID, QEMU's
 # kvm-pv-enforce-cpuid): without it KVM, and the emulated host, serve every
-# PV feature they implement whatever the CPUID says.
-boot nofeatures $m,kvm-pv-ipi=off,kvm-pv-unhalt=off,kvm-poll-control=off,kvm-steal-time=off,kvm-pv-sched-yield=off,kvm-pv-tlb-flush=off kvm_abi \
-	--emu enforce-pv-cpuid=on
+# PV feature they implement whatever the CPUID says (4b).
+off=kvm-pv-ipi=off,kvm-pv-unhalt=off,kvm-poll-control=off,kvm-steal-time=off,kvm-pv-sched-yield=off,kvm-pv-tlb-flush=off
+boot nofeatures $m,$off kvm_abi --emu enforce-pv-cpuid=on
+
+# 4b. The same CPUID, the host's default (not enforced): every feature works.
+boot unenforced $m,$off kvm_abi --append "ignore_loglevel ABI_ENFORCED=0"
+expect "kvmhost/unenforced: the guest saw no PV feature, the host served them all" \
+	grep -q "^# KVM features 0x[0-9a-f]*, not enforced" "$out/unenforced/tap.log"
 
 # 5. Steal time and PV TLB flush, vCPUs 1-3 preempted 4 ms in every 10 ms:
 # shootdowns to preempted vCPUs are deferred to their next entry.
