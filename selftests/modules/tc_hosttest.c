@@ -399,18 +399,22 @@ out:
 /*
  * run=park: CPUs 1 and 2 call each other in a tight loop, each callback
  * one locked add split across a page boundary (TCG runs it as an exclusive
- * section, which stops every vCPU that is running); CPU 3 stays busy.
- * Rounds of three 50 ms windows: calls counted with nothing parked, with
- * CPU 3 parked by the host for the whole window (the PARK hypercall), and
- * with nothing parked again. A host where a parked vCPU stalls the others
- * shows the middle window far behind.
+ * section, which waits for every vCPU that is running guest code); CPU 3
+ * spins, counting. Rounds of three 50 ms windows: nothing parked, CPU 3
+ * parked by the host (the PARK hypercall, 100 ms: longer than the window),
+ * nothing parked. The middle window starts once CPU 3's count has stopped,
+ * and counts only the calls that completed while it stayed stopped: a host
+ * where a parked vCPU stalls the others completes none or one there.
  */
 #define PARK_WINDOW_MS	50
+#define PARK_NS		(100 * NSEC_PER_MSEC)
 #define PARK_ROUNDS	3
 
 static u32 *split_word;
 static atomic_t park_phase = ATOMIC_INIT(-1);
 static atomic_t park_calls[PARK_ROUNDS * 3];
+static atomic_t park_frozen_calls[PARK_ROUNDS];
+static unsigned long spin_count, frozen_at;
 static bool park_stop;
 
 static void split_add(void *unused)
@@ -426,8 +430,11 @@ static int park_caller(void *data)
 		int phase = atomic_read(&park_phase);
 
 		if (smp_call_function_single(other, split_add, NULL, 1) == 0 &&
-		    phase >= 0 && phase == atomic_read(&park_phase))
+		    phase >= 0 && phase == atomic_read(&park_phase)) {
 			atomic_inc(&park_calls[phase]);
+			if (phase % 3 == 1 && READ_ONCE(spin_count) == READ_ONCE(frozen_at))
+				atomic_inc(&park_frozen_calls[phase / 3]);
+		}
 		cond_resched();
 	}
 	return 0;
@@ -435,10 +442,31 @@ static int park_caller(void *data)
 
 static int park_spinner(void *unused)
 {
-	while (!READ_ONCE(park_stop))
+	while (!READ_ONCE(park_stop)) {
+		WRITE_ONCE(spin_count, spin_count + 1);
 		cond_resched();
+	}
 	return 0;
 }
+
+/* Wait (bounded) until CPU 3's count has not moved for 2 ms. */
+static unsigned long wait_spinner_stopped(void)
+{
+	unsigned long seen = READ_ONCE(spin_count), deadline = jiffies + HZ / 5;
+
+	while (time_before(jiffies, deadline)) {
+		mdelay(2);
+		if (READ_ONCE(spin_count) == seen)
+			break;
+		seen = READ_ONCE(spin_count);
+	}
+	return seen;
+}
+
+/* CPU i + 1 runs park_fns[i](park_args[i]) */
+static int (*const park_fns[3])(void *) = { park_caller, park_caller, park_spinner };
+static void *const park_args[3] = { (void *)2L, (void *)1L, NULL };
+static const char *const park_names[3] = { "tc_park/1", "tc_park/2", "tc_park/3" };
 
 static void run_park(void)
 {
@@ -458,25 +486,26 @@ static void run_park(void)
 	}
 	split_word = (u32 *)(pages + PAGE_SIZE - 2);
 	WRITE_ONCE(park_stop, false);
-	t[0] = kthread_create(park_caller, (void *)2L, "tc_park/1");
-	t[1] = kthread_create(park_caller, (void *)1L, "tc_park/2");
-	t[2] = kthread_create(park_spinner, NULL, "tc_park/3");
 	for (i = 0; i < 3; i++) {
-		if (IS_ERR(t[i])) {
-			TAP(false, "park: kthreads start");
-			t[i] = NULL;
+		struct task_struct *k = kthread_create(park_fns[i], park_args[i], "%s",
+						       park_names[i]);
+
+		if (IS_ERR(k)) {
+			TAP(false, "park: kthread %s starts (%ld)", park_names[i], PTR_ERR(k));
 			goto stop;
 		}
-		kthread_bind(t[i], i + 1);
-		get_task_struct(t[i]);
-		wake_up_process(t[i]);
+		get_task_struct(k);
+		t[i] = k;
+		kthread_bind(k, i + 1);
+		wake_up_process(k);
 	}
 	msleep(PARK_WINDOW_MS);		/* let them start */
 	for (round = 0; round < PARK_ROUNDS; round++) {
 		for (i = 0; i < 3; i++) {
-			if (i == 1)
-				r |= tc_hc(TC_EMU_HC_PARK, 3,
-					   (unsigned long)PARK_WINDOW_MS * NSEC_PER_MSEC, 0, 0);
+			if (i == 1) {
+				r |= tc_hc(TC_EMU_HC_PARK, 3, PARK_NS, 0, 0);
+				WRITE_ONCE(frozen_at, wait_spinner_stopped());
+			}
 			atomic_set(&park_phase, round * 3 + i);
 			msleep(PARK_WINDOW_MS);
 			atomic_set(&park_phase, -1);
@@ -484,10 +513,11 @@ static void run_park(void)
 	}
 	TAP(r == 0, "park: the host took every PARK (%ld)", r);
 	for (round = 0; round < PARK_ROUNDS; round++)
-		pr_info("# park: round %d calls %d %d %d\n", round,
+		pr_info("# park: round %d calls %d %d %d frozen %d\n", round,
 			atomic_read(&park_calls[round * 3]),
 			atomic_read(&park_calls[round * 3 + 1]),
-			atomic_read(&park_calls[round * 3 + 2]));
+			atomic_read(&park_calls[round * 3 + 2]),
+			atomic_read(&park_frozen_calls[round]));
 stop:
 	WRITE_ONCE(park_stop, true);
 	for (i = 0; i < 3; i++) {
@@ -819,6 +849,23 @@ static void run_stress(void)
 		kfree(workers);
 }
 
+static void nothing(void *unused)
+{
+}
+
+/*
+ * run=mark: one MARK, then a function call on every CPU and a wait for it:
+ * whatever a CPU was doing with interrupts off when the mark was taken (a
+ * register write the host has counted, and the guest's own count of it)
+ * is finished when the module returns, so a counter the guest reads next
+ * holds everything the host counted before the mark.
+ */
+static void run_mark(void)
+{
+	tc_mark(label);
+	on_each_cpu(nothing, NULL, 1);
+}
+
 static int __init tc_hosttest_init(void)
 {
 	if (!strcmp(run, "abi"))
@@ -828,7 +875,7 @@ static int __init tc_hosttest_init(void)
 	else if (!strcmp(run, "lock"))
 		run_lock();
 	else if (!strcmp(run, "mark"))
-		tc_mark(label);
+		run_mark();
 	else if (!strcmp(run, "exits"))
 		run_exits();
 	else if (!strcmp(run, "park"))
