@@ -7,6 +7,21 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 out=$top/build/unit
 mkdir -p "$out"
 
+# run_tap TEST COMMAND...: run a TAP test program, its lines renamed
+# unit/TEST, and a failure if it ran fewer tests than it planned or exited
+# non-zero without a failing line
+run_tap() {
+	local test=$1 rc plan ran
+	shift
+	"$@" >"$out/$test.tap" 2>&1
+	rc=$?
+	plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$out/$test.tap")
+	ran=$(grep -cE '^(ok|not ok) ' "$out/$test.tap")
+	sed -E -e 's/^(ok|not ok) [0-9]+ - /\1 - unit\/'"$test"': /' -e '/^1\.\./d' "$out/$test.tap"
+	[ "$plan" = "$ran" ] && [ $rc -eq 0 -o "$(grep -c '^not ok' "$out/$test.tap")" -gt 0 ] ||
+		echo "not ok - unit/$test: ran $ran of $plan planned tests, exit status $rc"
+}
+
 # test -> the pure sources it tests
 declare -A sources=(
 	[kvm_cpuid_test]="arch/x86/kernel/kvm/kvm_cpuid.c"
@@ -29,21 +44,8 @@ for test in "${!sources[@]}"; do
 		sed 's/^/#   /' "$out/$test.err"
 		continue
 	fi
-	"$out/$test" >"$out/$test.tap" 2>&1
-	rc=$?
-	plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$out/$test.tap")
-	ran=$(grep -cE '^(ok|not ok) ' "$out/$test.tap")
-	sed -E -e 's/^(ok|not ok) [0-9]+ - /\1 - unit\/'"$test"': /' -e '/^1\.\./d' "$out/$test.tap"
-	[ "$plan" = "$ran" ] && [ $rc -eq 0 -o "$(grep -c '^not ok' "$out/$test.tap")" -gt 0 ] ||
-		echo "not ok - unit/$test: ran $ran of $plan planned tests, exit status $rc"
+	run_tap "$test" "$out/$test"
 done
 
 # the readers of the emulated host's accounting (Python)
-test=accounting_test
-python3 "$top/selftests/unit/$test.py" >"$out/$test.tap" 2>&1
-rc=$?
-plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$out/$test.tap")
-ran=$(grep -cE '^(ok|not ok) ' "$out/$test.tap")
-sed -E -e 's/^(ok|not ok) [0-9]+ - /\1 - unit\/'"$test"': /' -e '/^1\.\./d' "$out/$test.tap"
-[ "$plan" = "$ran" ] && [ $rc -eq 0 -o "$(grep -c '^not ok' "$out/$test.tap")" -gt 0 ] ||
-	echo "not ok - unit/$test: ran $ran of $plan planned tests, exit status $rc"
+run_tap accounting_test python3 "$top/selftests/unit/accounting_test.py"
