@@ -26,7 +26,7 @@ import time
 sys.dont_write_bytecode = True  # nothing written beside the sources
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "..", "selftests", "lib"))
-from exits import placement, placement_text  # noqa: E402
+from exits import lookup, placement, placement_text  # noqa: E402
 
 CONFIGS = {
     "native": "our 6.12 kernel, no PV IPI (ICR writes)",
@@ -35,20 +35,6 @@ CONFIGS = {
 }
 MODES = ["physical", "cluster"]
 CASES = ["single", "half", "all", "raw-icr", "raw-hc"]
-
-
-def total(node):
-    if isinstance(node, dict):
-        return sum(total(v) for v in node.values())
-    return node
-
-
-def get(node, *path):
-    for p in path:
-        if not isinstance(node, dict) or p not in node:
-            return 0
-        node = node[p]
-    return total(node)
 
 
 def one_run(run_dir):
@@ -71,9 +57,9 @@ def one_run(run_dir):
         if a is None or b is None or ops <= 0:
             continue
         ca, cb = a.get("exits", {}), b.get("exits", {})
-        icr = (get(cb, "msr_write", "x2apic_icr") + get(cb, "apic_mmio_write", "icr_low")
-               - get(ca, "msr_write", "x2apic_icr") - get(ca, "apic_mmio_write", "icr_low"))
-        hc = get(cb, "hypercall", "send_ipi") - get(ca, "hypercall", "send_ipi")
+        icr = sum(lookup(cb, k) - lookup(ca, k)
+                  for k in ("msr_write.x2apic_icr", "apic_mmio_write.icr_low"))
+        hc = lookup(cb, "hypercall.send_ipi") - lookup(ca, "hypercall.send_ipi")
         result[case] = {
             "ns_per_op": ns,
             "exits_per_op": (cb.get("total", 0) - ca.get("total", 0)) / ops,

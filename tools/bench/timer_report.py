@@ -46,12 +46,6 @@ TIMER_WRITES = [
 ]
 
 
-def total(node):
-    if isinstance(node, dict):
-        return sum(total(v) for v in node.values())
-    return node
-
-
 def snapshot(data, label):
     for mark in data.get("marks", []):
         if str(mark["label"]) == label:
