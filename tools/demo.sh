@@ -4,7 +4,7 @@
 # make demo: boot a dedicated-instance guest of each test kernel on the
 # emulated KVM host, load taxcut and show what it detected and what the
 # kernel chose, then a short ping-pong benchmark under taxcut's adaptive
-# idle polling: its cpuidle driver on Debian's kernel (booted with
+# idle polling: its cpuidle driver on Debian's kernels (booted with
 # initcall_blacklist=haltpoll_init so that the kernel's own haltpoll
 # driver leaves cpuidle to it), its governor on ours.
 #
@@ -29,7 +29,7 @@ for k in "${TEST_KERNELS[@]}"; do
 	ko=$("$TAXCUT_TOP/tools/build/module.sh" "$kdir" 2>/dev/null)
 	"$lib/initramfs.sh" "$out/$k.cpio.gz" "$ko"
 	append=""
-	[ "$k" = debian-6.1 ] && append=initcall_blacklist=haltpoll_init
+	case $k in debian-*) append=initcall_blacklist=haltpoll_init ;; esac
 	echo "=== $k, emulated KVM host (TCG), 2 vCPUs, -cpu $cpu $append ==="
 	"$lib/boot.sh" --out "$out/$k" --qemu "$qemu" --kernel "$(kernel_image "$k")" \
 		--initrd "$out/$k.cpio.gz" --cpu "$cpu" --smp 2 --tests report --timeout 180 \

@@ -37,6 +37,7 @@ static void tc_slot_write(struct tc_timer_cpu *c, u64 deadline)
 	WRITE_ONCE(s->seq, c->seq + 1);
 	smp_wmb();		/* the agent sees seq odd before the deadline changes */
 	WRITE_ONCE(s->deadline_ns, deadline);
+	WRITE_ONCE(s->instance, c->instance);
 	WRITE_ONCE(s->armed, c->st.to_slot);
 	c->seq += 2;
 	/* the deadline before the even seq: pairs with the agent's acquire of seq */
@@ -69,15 +70,39 @@ static bool tc_agent_alive(struct tc_timer_cpu *c, u64 *agent_now, u64 *now)
 {
 	struct taxcut_et_header *h = c->dev->header;
 	u64 beat = smp_load_acquire(&h->heartbeat);	/* pairs with the agent's release */
+	/* before now_ns: the agent stores its clock, then releases the instance */
+	u64 instance = smp_load_acquire(&h->instance);
 
 	*agent_now = READ_ONCE(h->now_ns);
 	*now = tc_now();	/* after now_ns: the sample bounds the offset from above */
 	if (READ_ONCE(c->dev->agent_lost))
 		return false;
+	/*
+	 * The agent rewrites its header every pass: another version or slot
+	 * count (a migration to a host whose agent differs) is no agent of ours.
+	 */
+	if (READ_ONCE(h->version) != TAXCUT_ET_VERSION ||
+	    READ_ONCE(h->nr_slots) != c->dev->nr_slots) {
+		tc_timer_agent_lost(c->dev);
+		return false;
+	}
+	if (instance != c->instance) {
+		/* another agent, or another host's: its clock owes nothing to the last */
+		c->instance = instance;
+		memset(&c->clock, 0, sizeof(c->clock));
+		memset(&c->live, 0, sizeof(c->live));
+		c->st.new_instance++;
+	}
 	if (et_agent_alive(&c->live, beat, READ_ONCE(h->heartbeat_ns), *now))
 		return true;
 	tc_timer_agent_lost(c->dev);
 	return false;
+}
+
+/* The region's horizon: the agent looks at every slot again before it. */
+static u64 tc_horizon(struct tc_timer_cpu *c)
+{
+	return READ_ONCE(c->dev->header->horizon_ns);
 }
 
 /* Arm guest time @expires on the slot or the LAPIC timer. */
@@ -90,15 +115,27 @@ static void tc_program(struct tc_timer_cpu *c, u64 expires)
 		et_clock_sample(&c->clock, now, agent_now);
 		et_clock_offset(&c->clock, &offset);
 		deadline = et_clock_to_agent(offset, expires);
-		/* the horizon before our deadline store: pairs with the agent's release */
-		if (et_route(true, deadline, smp_load_acquire(&c->slot->horizon_ns)) ==
-		    ET_ROUTE_SLOT) {
+		/* a horizon already past the deadline only grows: LAPIC at once */
+		if (et_route(true, deadline, tc_horizon(c)) == ET_ROUTE_SLOT) {
 			c->st.to_slot++;
 			tc_slot_write(c, deadline);
-			c->armed = TC_ARMED_SLOT;
-			c->expires = expires;
-			tc_backstop(c, now);
-			return;
+			/*
+			 * Store-buffering with the agent, which stores the horizon,
+			 * fences, then loads the slots: after our store and a full
+			 * fence, either the agent's next pass sees the deadline or
+			 * we see the horizon of a pass that may have missed it.
+			 */
+			smp_mb();
+			if (et_route(true, deadline, tc_horizon(c)) == ET_ROUTE_SLOT) {
+				c->armed = TC_ARMED_SLOT;
+				c->expires = expires;
+				tc_backstop(c, now);
+				return;
+			}
+			/* not the slot's after all: counted where it went */
+			c->st.to_slot--;
+			c->st.too_close++;
+			c->armed = TC_ARMED_SLOT;	/* disarmed below */
 		}
 	}
 	if (c->armed == TC_ARMED_SLOT)
@@ -258,7 +295,7 @@ void tc_clockevent_init_cpu(struct tc_timer_dev *dev, struct tc_timer_cpu *c, un
 {
 	c->dev = dev;
 	c->cpu = cpu;
-	c->slot = (void *)dev->header + TAXCUT_ET_LINE * (1 + (size_t)cpu);
+	c->slot = (void *)dev->header + TAXCUT_ET_SLOT_OFFSET((size_t)cpu);
 	INIT_CSD(&c->forward, tc_forwarded, c);
 }
 
@@ -342,6 +379,7 @@ int tc_clockevent_attach(struct tc_timer_cpu *c)
 	c->lapic_at = U64_MAX;
 	memset(&c->live, 0, sizeof(c->live));
 	memset(&c->clock, 0, sizeof(c->clock));
+	c->instance = READ_ONCE(c->dev->header->instance);
 	c->lapic = lapic;
 	this_cpu_write(tc_this_cpu, c);
 

@@ -12,6 +12,8 @@
  */
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
+#include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/interrupt.h>
 #include <linux/io.h>
 #include <linux/module.h>
@@ -35,6 +37,14 @@ MODULE_PARM_DESC(timer_backstop_ms,
 
 #define TC_SPIN_MAX_NS	50000	/* an interrupt this early is waited out */
 #define TC_WATCH_MS	100	/* while the agent is lost: how often to look for it */
+/*
+ * How long a lost agent must beat at every look before the CPUs go back to
+ * it: 1 s after the first fallback, doubling with each further one up to
+ * 64 s; forgotten after 10 minutes without a fallback.
+ */
+#define TC_HOLDOFF_MS		1000u
+#define TC_HOLDOFF_MAX_MS	64000u
+#define TC_HOLDOFF_FORGET_MS	600000u
 
 static struct tc_timer_dev *tc_timer;
 static DEFINE_MUTEX(tc_timer_lock);
@@ -114,6 +124,14 @@ static void tc_lost_irq_work(struct irq_work *work)
 	schedule_work(&dev->lost_work);
 }
 
+/* While the agent is lost: look every 100 ms, or two of its promised beats. */
+static unsigned int tc_watch_ms(struct tc_timer_dev *dev)
+{
+	u64 promise = min_t(u64, READ_ONCE(dev->header->heartbeat_ns), NSEC_PER_SEC);
+
+	return max_t(unsigned int, TC_WATCH_MS, div_u64(2 * promise, NSEC_PER_MSEC));
+}
+
 /* Every CPU back to its LAPIC timer, then wait for the agent. */
 static void tc_lost_work(struct work_struct *work)
 {
@@ -124,12 +142,20 @@ static void tc_lost_work(struct work_struct *work)
 	dev->lost_beat = smp_load_acquire(&h->heartbeat);
 	tc_detach_all(dev);
 	dev->fallbacks++;
-	dev_warn(&dev->pdev->dev,
+	/*
+	 * Each fallback doubles the steady beating wanted back, so a flapping
+	 * agent settles; a fallback long after the last re-attach starts over.
+	 */
+	dev->steady_ms = 0;
+	if (time_after(jiffies, dev->reattached_at + msecs_to_jiffies(TC_HOLDOFF_FORGET_MS)))
+		dev->holdoff_ms = 0;
+	dev->holdoff_ms = min(max(2 * dev->holdoff_ms, TC_HOLDOFF_MS), TC_HOLDOFF_MAX_MS);
+	dev_warn_ratelimited(&dev->pdev->dev,
 		 "taxcut: the timer agent %s (heartbeat %llu): every CPU is back on the LAPIC timer\n",
 		 READ_ONCE(h->heartbeat_ns) ? "stopped beating" : "stopped",
 		 READ_ONCE(h->heartbeat));
 	if (!READ_ONCE(dev->stopping))
-		schedule_delayed_work(&dev->watch_work, msecs_to_jiffies(TC_WATCH_MS));
+		schedule_delayed_work(&dev->watch_work, msecs_to_jiffies(tc_watch_ms(dev)));
 }
 
 /*
@@ -141,12 +167,23 @@ static void tc_watch_work(struct work_struct *work)
 	struct tc_timer_dev *dev = container_of(work, struct tc_timer_dev, watch_work.work);
 	struct taxcut_et_header *h = dev->header;
 	u64 beat = smp_load_acquire(&h->heartbeat);	/* the agent's release */
+	unsigned int period = tc_watch_ms(dev);
 	unsigned int cpu;
 
 	if (READ_ONCE(dev->stopping))
 		return;
-	if (!READ_ONCE(h->heartbeat_ns) || beat == dev->lost_beat) {
-		schedule_delayed_work(&dev->watch_work, msecs_to_jiffies(TC_WATCH_MS));
+	if (!READ_ONCE(h->heartbeat_ns) || beat == dev->lost_beat ||
+	    READ_ONCE(h->version) != TAXCUT_ET_VERSION || READ_ONCE(h->nr_slots) != dev->nr_slots) {
+		dev->steady_ms = 0;
+		dev->lost_beat = beat;
+		schedule_delayed_work(&dev->watch_work, msecs_to_jiffies(period));
+		return;
+	}
+	/* a new beat at every look (two promises apart) for a while, not one beat */
+	dev->lost_beat = beat;
+	dev->steady_ms += period;
+	if (dev->steady_ms < dev->holdoff_ms) {
+		schedule_delayed_work(&dev->watch_work, msecs_to_jiffies(period));
 		return;
 	}
 	cpus_read_lock();
@@ -163,10 +200,20 @@ static void tc_watch_work(struct work_struct *work)
 	mutex_unlock(&dev->lock);
 	cpus_read_unlock();
 	dev->reattaches++;
-	dev_info(&dev->pdev->dev, "taxcut: the timer agent beats again: %d CPUs back on the exitless timer\n",
+	dev->reattached_at = jiffies;
+	dev_info_ratelimited(&dev->pdev->dev, "taxcut: the timer agent beats again: %d CPUs back on the exitless timer\n",
 		 tc_cpus_attached(dev));
 }
 
+
+/* The report may be reading them: under its lock. */
+static void tc_timer_free_cpus(struct tc_timer_dev *dev)
+{
+	mutex_lock(&tc_timer_lock);
+	kfree(dev->cpus);
+	dev->cpus = NULL;
+	mutex_unlock(&tc_timer_lock);
+}
 
 /* Vectors, per-CPU state and the hotplug state: the exitless timer on. */
 static int tc_timer_start(struct tc_timer_dev *dev)
@@ -186,7 +233,7 @@ static int tc_timer_start(struct tc_timer_dev *dev)
 		return nvec;
 	}
 	dev->nr_cpus = nvec;
-	dev->cpus = devm_kcalloc(&pdev->dev, nvec, sizeof(*dev->cpus), GFP_KERNEL);
+	dev->cpus = kcalloc(nvec, sizeof(*dev->cpus), GFP_KERNEL);
 	if (!dev->cpus) {
 		ret = -ENOMEM;
 		goto free_vectors;
@@ -214,10 +261,40 @@ static int tc_timer_start(struct tc_timer_dev *dev)
 free_irqs:
 	while (n--)
 		free_irq(dev->cpus[n].irq, &dev->cpus[n]);
+	tc_timer_free_cpus(dev);
 free_vectors:
 	pci_free_irq_vectors(pdev);
 	dev->nr_cpus = 0;
 	return ret;
+}
+
+/*
+ * A CPU that could not be handed back still runs our clockevent: what it
+ * reaches (the region, this device, its per-CPU state, the module's code)
+ * stays for good, and its deadlines go to the LAPIC timer from now on.
+ */
+static bool tc_timer_pin_if_held(struct tc_timer_dev *dev)
+{
+	unsigned int n, held = 0;
+
+	for (n = 0; n < dev->nr_cpus; n++)
+		held += READ_ONCE(dev->cpus[n].attached);
+	if (!held)
+		return false;
+	WRITE_ONCE(dev->agent_lost, 1);
+	if (!dev->pinned) {
+		/*
+		 * This holds the module against a later rmmod after a device
+		 * unbind; on rmmod itself it is too late to refuse (see
+		 * docs/exitless-timer.md, "Limits").
+		 */
+		dev->pinned = true;
+		__module_get(THIS_MODULE);
+		dev_err(&dev->pdev->dev,
+			"taxcut: %u CPUs could not be handed back to the LAPIC timer: the exitless timer's state stays, the module is pinned\n",
+			held);
+	}
+	return true;
 }
 
 static void tc_timer_stop(struct tc_timer_dev *dev)
@@ -232,10 +309,12 @@ static void tc_timer_stop(struct tc_timer_dev *dev)
 	mutex_unlock(&dev->lock);
 	cpuhp_remove_state(dev->hp_state);	/* detaches every online CPU */
 	tc_detach_all(dev);			/* and any the watch attached meanwhile */
-	/* no CPU is ours now, so nothing raises a new loss */
+	/* a CPU still ours is told the agent is lost first: it raises no new loss */
+	tc_timer_pin_if_held(dev);
 	irq_work_sync(&dev->lost_irq_work);
 	cancel_work_sync(&dev->lost_work);
 	cancel_delayed_work_sync(&dev->watch_work);
+	/* the vectors go even for a held CPU: with the agent lost, it waits for none */
 	for (n = 0; n < dev->nr_cpus; n++) {
 		struct tc_timer_cpu *c = &dev->cpus[n];
 
@@ -246,6 +325,30 @@ static void tc_timer_stop(struct tc_timer_dev *dev)
 	}
 	pci_free_irq_vectors(dev->pdev);
 	dev->hp_state = 0;
+	if (dev->pinned)
+		return;
+	tc_timer_free_cpus(dev);
+}
+
+/*
+ * The agent proves it is alive by beating, not by a heartbeat left in the
+ * region: a killed agent's last one stays there (and a rebooted guest
+ * finds it). Wait up to two promised beats for the next one.
+ */
+static bool tc_agent_beats(struct taxcut_et_header *h)
+{
+	/* the agent's release */
+	u64 beat = smp_load_acquire(&h->heartbeat);
+	u64 promise = min_t(u64, READ_ONCE(h->heartbeat_ns), NSEC_PER_SEC);
+	unsigned long end = jiffies + nsecs_to_jiffies(2 * promise) + 1;
+
+	do {
+		usleep_range(1000, 2000);
+		/* the agent's release, as above */
+		if (smp_load_acquire(&h->heartbeat) != beat)
+			return true;
+	} while (time_before(jiffies, end));
+	return false;
 }
 
 static int tc_timer_probe(struct pci_dev *pdev, const struct pci_device_id *id)
@@ -260,34 +363,43 @@ static int tc_timer_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = pcim_enable_device(pdev);
 	if (ret)
 		return ret;
-	if (len < 2 * TAXCUT_ET_LINE)
+	BUILD_BUG_ON(sizeof(struct taxcut_et_header) != TAXCUT_ET_LINE);
+	BUILD_BUG_ON(sizeof(struct taxcut_et_slot) != TAXCUT_ET_SLOT_SIZE);
+	BUILD_BUG_ON(offsetof(struct taxcut_et_slot, fired_seq) != TAXCUT_ET_LINE);
+	if (len < TAXCUT_ET_REGION_BYTES(1))
 		return -ENODEV;
-	h = devm_memremap(&pdev->dev, pci_resource_start(pdev, IVSHMEM_REGION_BAR), len,
-			  MEMREMAP_WB);
-	if (IS_ERR(h))
-		return PTR_ERR(h);
+	/* not devm: a CPU that cannot be handed back keeps it (tc_timer_pin_if_held) */
+	h = memremap(pci_resource_start(pdev, IVSHMEM_REGION_BAR), len, MEMREMAP_WB);
+	if (!h)
+		return -ENOMEM;
 	magic = READ_ONCE(h->magic);
 	if (magic != TAXCUT_ET_MAGIC) {
 		/* someone else's shared memory: not ours to touch */
 		dev_info(&pdev->dev, "taxcut: not a taxcut timer region (magic %#llx), ignoring\n",
 			 magic);
-		return -ENODEV;
+		ret = -ENODEV;
+		goto unmap;
 	}
 	version = READ_ONCE(h->version);
 	slots = READ_ONCE(h->nr_slots);
 	if (version != TAXCUT_ET_VERSION) {
-		dev_err(&pdev->dev, "taxcut: timer region version %u, this module speaks %u\n",
-			version, TAXCUT_ET_VERSION);
-		return -EINVAL;
+		dev_err(&pdev->dev, "taxcut: timer region of protocol version %u, this module speaks %u: update %s\n",
+			version, TAXCUT_ET_VERSION,
+			version < TAXCUT_ET_VERSION ? "taxcut-agent on the host" : "taxcut in the guest");
+		ret = -EINVAL;
+		goto unmap;
 	}
-	if (!slots || slots > TAXCUT_ET_MAX_SLOTS || TAXCUT_ET_LINE * (1 + (u64)slots) > len) {
+	if (!slots || slots > TAXCUT_ET_MAX_SLOTS || TAXCUT_ET_REGION_BYTES((u64)slots) > len) {
 		dev_err(&pdev->dev, "taxcut: timer region has %u slots in %llu bytes: invalid\n",
 			slots, (u64)len);
-		return -EINVAL;
+		ret = -EINVAL;
+		goto unmap;
 	}
-	dev = devm_kzalloc(&pdev->dev, sizeof(*dev), GFP_KERNEL);
-	if (!dev)
-		return -ENOMEM;
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+	if (!dev) {
+		ret = -ENOMEM;
+		goto unmap;
+	}
 	dev->pdev = pdev;
 	dev->header = h;
 	dev->nr_slots = slots;
@@ -303,7 +415,9 @@ static int tc_timer_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (tc_timer) {
 		mutex_unlock(&tc_timer_lock);
 		dev_err(&pdev->dev, "taxcut: a second timer region, ignoring it\n");
-		return -EBUSY;
+		kfree(dev);
+		ret = -EBUSY;
+		goto unmap;
 	}
 	tc_timer = dev;
 	mutex_unlock(&tc_timer_lock);
@@ -318,12 +432,27 @@ static int tc_timer_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		dev_info(&pdev->dev, "taxcut: exitless_timer=0: the LAPIC timer stays\n");
 	} else if (!READ_ONCE(h->heartbeat_ns)) {
 		dev_info(&pdev->dev, "taxcut: the agent has stopped: the LAPIC timer stays\n");
+	} else if (!tc_agent_beats(h)) {
+		/* started as lost: the watch attaches the CPUs if it ever beats */
+		dev->lost_beat = smp_load_acquire(&h->heartbeat);	/* the agent's release */
+		dev->holdoff_ms = TC_HOLDOFF_MS;
+		WRITE_ONCE(dev->agent_lost, 1);
+		if (tc_timer_start(dev) == 0) {
+			dev_info(&pdev->dev, "taxcut: the agent does not beat (heartbeat %llu stays; killed?): the LAPIC timer stays until it does\n",
+				 dev->lost_beat);
+			schedule_delayed_work(&dev->watch_work,
+					      msecs_to_jiffies(tc_watch_ms(dev)));
+		}
 	} else if (tc_timer_start(dev) == 0) {
 		dev_info(&pdev->dev, "taxcut: exitless timer on %d of %u CPUs (vectors %u, backstop %u ms)\n",
 			 tc_cpus_attached(dev), num_online_cpus(), dev->nr_cpus,
 			 (unsigned int)(dev->backstop_ns / NSEC_PER_MSEC));
 	}
 	return 0;
+
+unmap:
+	memunmap(h);
+	return ret;
 }
 
 static void tc_timer_remove(struct pci_dev *pdev)
@@ -335,6 +464,10 @@ static void tc_timer_remove(struct pci_dev *pdev)
 		tc_timer = NULL;
 	mutex_unlock(&tc_timer_lock);
 	tc_timer_stop(dev);
+	if (dev->pinned)
+		return;
+	memunmap(dev->header);
+	kfree(dev);
 	dev_info(&pdev->dev, "taxcut: exitless timer off, every CPU on its LAPIC timer\n");
 }
 
@@ -365,17 +498,52 @@ static void tc_stats_add(struct tc_timer_stats *sum, const struct tc_timer_stats
 	sum->stale += s->stale;
 	sum->rescued += s->rescued;
 	sum->forwarded += s->forwarded;
+	sum->too_close += s->too_close;
+	sum->new_instance += s->new_instance;
 	sum->lapic_writes += s->lapic_writes;
+}
+
+/* One counter line; the longest is about 330 bytes. */
+#define TC_STATS_LINE	400
+
+static void tc_format_stats(char *line, const char *who, const struct tc_timer_stats *s)
+{
+	scnprintf(line, TC_STATS_LINE,
+		  "exitless_timer %s: programmed %llu: slot %llu, lapic %llu, backstop %llu; fired slot %llu, lapic %llu; early %llu spun, %llu reprogrammed (max %llu ns); stale %llu, rescued %llu, forwarded %llu, too close %llu, new agent instance %llu; lapic writes %llu\n",
+		  who, s->programmed, s->to_slot, s->to_lapic, s->backstops,
+		  s->fired_slot, s->fired_lapic, s->early_spins, s->early_reprograms,
+		  s->early_max_ns, s->stale, s->rescued, s->forwarded, s->too_close,
+		  s->new_instance, s->lapic_writes);
 }
 
 static int tc_emit_stats(char *buf, int at, const char *who, const struct tc_timer_stats *s)
 {
-	return sysfs_emit_at(buf, at,
-			     "exitless_timer %s: programmed %llu: slot %llu, lapic %llu, backstop %llu; fired slot %llu, lapic %llu; early %llu spun, %llu reprogrammed (max %llu ns); stale %llu, rescued %llu, forwarded %llu; lapic writes %llu\n",
-			     who, s->programmed, s->to_slot, s->to_lapic, s->backstops,
-			     s->fired_slot, s->fired_lapic, s->early_spins, s->early_reprograms,
-			     s->early_max_ns, s->stale, s->rescued, s->forwarded, s->lapic_writes);
+	char line[TC_STATS_LINE];
+
+	tc_format_stats(line, who, s);
+	return sysfs_emit_at(buf, at, "%s", line);
 }
+
+/* debugfs taxcut/exitless_timer: one line per CPU with a slot (any number of them) */
+static int tc_timer_cpus_show(struct seq_file *m, void *unused)
+{
+	char who[16], line[TC_STATS_LINE];
+	struct tc_timer_dev *dev;
+	unsigned int cpu;
+
+	mutex_lock(&tc_timer_lock);
+	dev = tc_timer;
+	for (cpu = 0; dev && dev->cpus && cpu < dev->nr_cpus; cpu++) {
+		snprintf(who, sizeof(who), "cpu%u", cpu);
+		tc_format_stats(line, who, &dev->cpus[cpu].st);
+		seq_puts(m, line);
+	}
+	mutex_unlock(&tc_timer_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(tc_timer_cpus);
+
+static struct dentry *tc_timer_debugfs;
 
 /* The report's exitless_timer lines (counters read racily: statistics). */
 int taxcut_timer_show(char *buf, int at)
@@ -384,7 +552,6 @@ int taxcut_timer_show(char *buf, int at)
 	struct tc_timer_dev *dev;
 	unsigned int cpu;
 	int len = 0;
-	char who[16];
 
 	mutex_lock(&tc_timer_lock);
 	dev = tc_timer;
@@ -405,12 +572,9 @@ int taxcut_timer_show(char *buf, int at)
 			    (long long)atomic64_read(&dev->stray_count));
 	for (cpu = 0; dev->cpus && cpu < dev->nr_cpus; cpu++)
 		tc_stats_add(&sum, &dev->cpus[cpu].st);
+	/* per CPU in debugfs: a page holds the lines of a dozen CPUs at most */
 	if (dev->cpus)
 		len += tc_emit_stats(buf, at + len, "total", &sum);
-	for (cpu = 0; dev->cpus && cpu < dev->nr_cpus; cpu++) {
-		snprintf(who, sizeof(who), "cpu%u", cpu);
-		len += tc_emit_stats(buf, at + len, who, &dev->cpus[cpu].st);
-	}
 out:
 	mutex_unlock(&tc_timer_lock);
 	return len;
@@ -418,10 +582,16 @@ out:
 
 int taxcut_timer_init(void)
 {
-	return pci_register_driver(&tc_timer_driver);
+	int ret = pci_register_driver(&tc_timer_driver);
+
+	if (!ret)
+		tc_timer_debugfs = debugfs_create_file("exitless_timer", 0444, taxcut_debugfs,
+						       NULL, &tc_timer_cpus_fops);
+	return ret;
 }
 
 void taxcut_timer_exit(void)
 {
+	debugfs_remove(tc_timer_debugfs);
 	pci_unregister_driver(&tc_timer_driver);
 }

@@ -24,6 +24,8 @@ struct tc_timer_stats {
 	u64 fired_slot, fired_lapic;
 	u64 early_spins, early_reprograms, early_max_ns;
 	u64 stale;		/* interrupts for a deadline no longer armed */
+	u64 too_close;		/* written, then found before the horizon: LAPIC */
+	u64 new_instance;	/* the agent's instance changed: clock re-learnt */
 	u64 rescued;		/* deadlines taken back from a dead agent by the backstop */
 	u64 forwarded;		/* fired deadlines whose interrupt reached another CPU */
 	u64 lapic_writes;	/* LAPIC timer programmings: one register write each */
@@ -40,6 +42,7 @@ struct tc_timer_cpu {
 	bool attached;		/* ced is this CPU's tick device */
 	enum tc_armed armed;
 	u32 seq;		/* the slot's seq as we last wrote it (even) */
+	u64 instance;		/* the agent instance whose clock c->clock maps to */
 	u64 expires;		/* guest ns of the armed deadline */
 	u64 lapic_at;		/* guest ns the LAPIC timer fires at, U64_MAX: not armed */
 	struct et_clock clock;
@@ -64,7 +67,11 @@ struct tc_timer_dev {
 	struct delayed_work watch_work;	/* while lost: waits for the beat to come back */
 	atomic64_t stray_count;
 	u64 lost_beat;			/* the beat when the agent was found lost */
+	unsigned int steady_ms;		/* how long the lost agent has beaten at every look */
+	unsigned int holdoff_ms;	/* steady beating wanted before re-attaching */
+	unsigned long reattached_at;	/* jiffies */
 	unsigned int fallbacks, reattaches;
+	bool pinned;			/* a CPU could not be handed back: never freed */
 	const char *lapic_name;
 };
 

@@ -366,8 +366,8 @@ int taxcut_idle_init(void)
 	}
 	tc_idle_hp_state = ret;
 	tc_idle_status = TC_IDLE_ON;
-	tc_idle_debugfs = debugfs_create_dir("taxcut", NULL);
-	debugfs_create_file("idle", 0444, tc_idle_debugfs, NULL, &tc_idle_stats_fops);
+	tc_idle_debugfs = debugfs_create_file("idle", 0444, taxcut_debugfs, NULL,
+					      &tc_idle_stats_fops);
 	pr_info("registered (%s%s): adaptive poll up to %u ns, host polling %s\n",
 		tc_idle_builtin_why && hint ? "built-in policy: " : "",
 		tc_idle_builtin_why && hint ? tc_idle_builtin_why : hint ? "REALTIME hint" : "force=1",
@@ -380,7 +380,7 @@ void taxcut_idle_exit(void)
 {
 	if (tc_idle_status != TC_IDLE_ON)
 		return;
-	debugfs_remove_recursive(tc_idle_debugfs);
+	debugfs_remove(tc_idle_debugfs);
 	/* offline callbacks on every CPU: devices gone, host polling back */
 	cpuhp_remove_state(tc_idle_hp_state);
 	cpuidle_unregister_driver(&tc_idle_driver);

@@ -46,7 +46,7 @@ static void tap(int ok, const char *what)
 
 static volatile struct taxcut_et_slot *slot(int n)
 {
-	return (volatile struct taxcut_et_slot *)((volatile char *)hdr + TAXCUT_ET_LINE * (1 + n));
+	return (volatile struct taxcut_et_slot *)((volatile char *)hdr + TAXCUT_ET_SLOT_OFFSET(n));
 }
 
 static int dial(const char *path)
@@ -97,8 +97,16 @@ static void arm(int n, uint64_t deadline)
 
 	__atomic_store_n(&s->seq, seq + 1, __ATOMIC_RELEASE);
 	__atomic_store_n(&s->deadline_ns, deadline, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->instance, hdr->instance, __ATOMIC_RELEASE);
 	__atomic_store_n(&s->seq, seq + 2, __ATOMIC_RELEASE);
 	s->armed++;
+}
+
+/* After the slot store, with a full fence: the horizon a pass may have missed it by. */
+static uint64_t horizon_after_store(void)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return __atomic_load_n(&hdr->horizon_ns, __ATOMIC_ACQUIRE);
 }
 
 static int cmp(const void *a, const void *b)
@@ -121,12 +129,13 @@ static int timers(int n, const char *label)
 		struct pollfd p = { .fd = evfd[s], .events = POLLIN };
 
 		deadline = now_ns() + delay;
-		if (deadline < slot(s)->horizon_ns) {
+		arm(s, deadline);
+		if (deadline < horizon_after_store()) {
 			/* closer than the agent promises to look: a guest would use its LAPIC */
+			arm(s, 0);
 			refused++;
 			continue;
 		}
-		arm(s, deadline);
 		if (poll(&p, 1, 1000) != 1 || read(evfd[s], &got, sizeof(got)) != sizeof(got)) {
 			lost++;
 			continue;
@@ -178,7 +187,7 @@ int main(int argc, char **argv)
 		char what[128];
 		int i, clean = 1;
 
-		snprintf(what, sizeof(what), "region: magic, version 1, %d slots for %d vectors, %zu bytes",
+		snprintf(what, sizeof(what), "region: magic, version 2, %d slots for %d vectors, %zu bytes",
 			 hdr->nr_slots, vectors, region_size);
 		tap(hdr->magic == TAXCUT_ET_MAGIC && hdr->version == TAXCUT_ET_VERSION &&
 		    (int)hdr->nr_slots == vectors && vectors > 0, what);

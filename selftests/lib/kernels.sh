@@ -6,13 +6,16 @@
 
 . "$(dirname "${BASH_SOURCE[0]}")/../../tools/build/common.sh"
 
-TEST_KERNELS=(debian-6.1 linux-6.12-debug)
+# debian-6.1 and debian-13 are the stock kernels as shipped (13's is built
+# in its trixie environment, tools/build/module.sh); linux-6.12-debug is ours
+TEST_KERNELS=(debian-6.1 debian-13 linux-6.12-debug)
 # linux-6.12 (the release variant) serves the benchmarks and the demo
 
 # kernel_kdir NAME / kernel_image NAME (builds ours if needed)
 kernel_kdir() {
 	case "$1" in
 	debian-6.1) debian_kdir ;;
+	debian-13) [ -d "$(trixie_kdir)" ] && trixie_kdir ;;
 	linux-6.12-debug) "$TAXCUT_TOP/tools/build/kernel.sh" debug ;;
 	linux-6.12) "$TAXCUT_TOP/tools/build/kernel.sh" release ;;
 	esac
@@ -21,6 +24,7 @@ kernel_kdir() {
 kernel_image() {
 	case "$1" in
 	debian-6.1) debian_vmlinuz ;;
+	debian-13) trixie_vmlinuz ;;
 	linux-6.12-debug) echo "$(linux612_obj debug)/arch/x86/boot/bzImage" ;;
 	linux-6.12) echo "$(linux612_obj release)/arch/x86/boot/bzImage" ;;
 	esac

@@ -10,6 +10,7 @@
 
 #define SLOTS 8
 #define GUARD 4096
+#define INSTANCE 0x1234abcdull
 
 static unsigned char arena[GUARD + 4096 + GUARD] __attribute__((aligned(64)));
 static unsigned int fired[TAXCUT_ET_MAX_SLOTS + 1], fires, bad_index;
@@ -26,14 +27,20 @@ static void fire(void *ctx, uint32_t n)
 
 static struct taxcut_et_slot *slot_of(void *mem, unsigned int n)
 {
-	return (struct taxcut_et_slot *)((char *)mem + TAXCUT_ET_LINE * (1 + n));
+	return (struct taxcut_et_slot *)((char *)mem + TAXCUT_ET_SLOT_OFFSET(n));
+}
+
+static void arm_in(struct taxcut_et_slot *s, uint64_t deadline, uint64_t instance)
+{
+	s->seq++;		/* odd: writing */
+	s->deadline_ns = deadline;
+	s->instance = instance;
+	s->seq++;		/* even: done */
 }
 
 static void arm(struct taxcut_et_slot *s, uint64_t deadline)
 {
-	s->seq++;		/* odd: writing */
-	s->deadline_ns = deadline;
-	s->seq++;		/* even: done */
+	arm_in(s, deadline, INSTANCE);
 }
 
 static uint64_t rnd(void)
@@ -55,22 +62,24 @@ static void test_protocol(void)
 	struct taxcut_et_slot *s0 = slot_of(mem, 0), *s3 = slot_of(mem, 3);
 	uint64_t next;
 
-	tap_ok(et_region_size(1) == 4096 && et_region_size(63) == 4096 &&
-	       et_region_size(64) == 8192 && et_region_size(255) == 16384,
-	       "region sizes: 4 KiB up to 63 slots, powers of two beyond");
-	tap_ok(!et_region_init(&r, mem, 4096, 0, 1000, 0, 0) &&
-	       !et_region_init(&r, mem, 4096, TAXCUT_ET_MAX_SLOTS + 1, 1000, 0, 0) &&
-	       !et_region_init(&r, mem, 4096, 64, 1000, 0, 0),
-	       "init refuses 0 slots, too many slots, too small a region");
-	tap_ok(et_region_init(&r, mem, 4096, SLOTS, 1000000, 250000, 5) &&
-	       h->magic == TAXCUT_ET_MAGIC && h->version == TAXCUT_ET_VERSION &&
-	       h->nr_slots == SLOTS && h->heartbeat == 1 && h->now_ns == 5,
-	       "init publishes magic, version, slot count, heartbeat, clock");
+	tap_ok(et_region_size(1) == 4096 && et_region_size(31) == 4096 &&
+	       et_region_size(32) == 8192 && et_region_size(255) == 32768,
+	       "region sizes: 4 KiB up to 31 slots of two lines, powers of two beyond");
+	tap_ok(!et_region_init(&r, mem, 4096, 0, 1000, 0, INSTANCE, 0) &&
+	       !et_region_init(&r, mem, 4096, TAXCUT_ET_MAX_SLOTS + 1, 1000, 0, INSTANCE, 0) &&
+	       !et_region_init(&r, mem, 4096, 32, 1000, 0, INSTANCE, 0) &&
+	       !et_region_init(&r, mem, 4096, SLOTS, 1000, 0, 0, 0),
+	       "init refuses 0 slots, too many slots, too small a region, instance 0");
+	tap_ok(et_region_init(&r, mem, 4096, SLOTS, 1000000, 250000, INSTANCE, 5) &&
+	       h->magic == TAXCUT_ET_MAGIC && h->version == 2 &&
+	       h->nr_slots == SLOTS && h->heartbeat == 1 && h->now_ns == 5 &&
+	       h->instance == INSTANCE,
+	       "init publishes magic, version 2, slot count, heartbeat, clock, instance");
 
 	arm(s0, 1000);
 	next = et_scan(&r, 900, 1150, fire, NULL);
-	tap_ok(fires == 0 && next == 1000 && s0->horizon_ns == 1150 && s3->horizon_ns == 1150,
-	       "a future deadline: nothing fired, reported as the next wakeup, horizons set");
+	tap_ok(fires == 0 && next == 1000 && h->horizon_ns == 1150 && !s3->fired_seq,
+	       "a future deadline: nothing fired, reported as the next wakeup, horizon set");
 	et_scan(&r, 1000, 1250, fire, NULL);
 	tap_ok(fires == 1 && fired[0] == 1 && s0->fired_seq == s0->seq && s0->fired == 1,
 	       "at the deadline: fired once, fired_seq and counter published");
@@ -101,6 +110,14 @@ static void test_protocol(void)
 	et_scan(&r, 90000, 90250, fire, NULL);
 	tap_ok(fires == 3, "deadline 0 disarms");
 
+	/* a deadline of another clock: a region kept across an agent restart or migrated in */
+	arm_in(s3, 1ull << 62, INSTANCE + 1);
+	next = et_scan(&r, 91000, 91250, fire, NULL);
+	tap_ok(fires == 4 && fired[3] == 1 && r.slot[3].foreign == 1 && next == UINT64_MAX,
+	       "a deadline in another instance's clock is fired at once, counted foreign");
+	et_scan(&r, 92000, 92250, fire, NULL);
+	tap_ok(fires == 4, "and only once");
+
 	h->nr_slots = 200;
 	h->magic = 0;
 	et_scan(&r, 95000, 95250, fire, NULL);
@@ -119,7 +136,7 @@ static void test_fuzz(void)
 	size_t i;
 
 	memset(arena, 0x5a, sizeof(arena));
-	et_region_init(&r, mem, 4096, SLOTS, 1000000, 0, now);
+	et_region_init(&r, mem, 4096, SLOTS, 1000000, 0, INSTANCE, now);
 	bad_index = 0;
 	for (pass = 0; pass < 200000; pass++) {
 		unsigned int writes = rnd() % 16, before = fires, n;
@@ -166,7 +183,7 @@ static void test_fuzz(void)
 
 int main(void)
 {
-	tap_plan(20);
+	tap_plan(22);
 	test_protocol();
 	test_fuzz();
 	return tap_done();

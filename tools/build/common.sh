@@ -26,6 +26,21 @@ debian_vmlinuz() {
 	echo "$TAXCUT_CACHE/debian-kernel/$abi/root/boot/vmlinuz-$abi"
 }
 
+# The trixie build environment (tools/build/deps.sh) and the stock Debian 13
+# kernel in it: its headers (a KDIR inside the root) and its image.
+trixie_root() { echo "$TAXCUT_CACHE/trixie-root"; }
+
+trixie_abi() {
+	local d
+	for d in "$(trixie_root)"/usr/src/linux-headers-*-amd64; do
+		[ -d "$d" ] && basename "$d" | sed 's/^linux-headers-//'
+	done | sort -V | tail -n1
+}
+
+trixie_kdir() { echo "$(trixie_root)/usr/src/linux-headers-$(trixie_abi)"; }
+
+trixie_vmlinuz() { echo "$(trixie_root)/boot/vmlinuz-$(trixie_abi)"; }
+
 linux612_src() { echo "$TAXCUT_CACHE/linux-source-6.12/tree"; }
 
 # Output directory of our 6.12 guest kernel of a variant (release|debug)

@@ -9,7 +9,10 @@
 #    unpacked into the cache (never installed: it is a guest kernel here);
 #  - from the next suite (trixie) only sources and architecture-independent
 #    packages, through a private apt configuration that leaves the machine's
-#    own untouched: linux-source-6.12, QEMU's source, meson.
+#    own untouched: linux-source-6.12, QEMU's source, meson;
+#  - a trixie build environment (debootstrap, minbase, cached) with gcc-14,
+#    Debian 13's stock kernel and its headers: the stock Debian 13 target,
+#    built for the way a guest-image builder does (tools/build/module.sh).
 #
 # Archive addresses are read from the machine's apt configuration, never
 # written here.
@@ -23,7 +26,7 @@ HOST_PACKAGES=(
 	linux-headers-amd64
 	qemu-system-x86 seabios ipxe-qemu
 	ninja-build libglib2.0-dev libpixman-1-dev libfdt-dev zlib1g-dev
-	python3 python3-venv
+	python3 python3-venv debootstrap
 )
 NEXT_SUITE=trixie
 
@@ -173,4 +176,38 @@ if [ ! -e "$src61/.unpacked" ]; then
 		--strip-components=1 $members
 	rm -rf "$src61/pkg"
 	touch "$src61/.unpacked"
+fi
+
+# --- stock Debian 13: a trixie build environment -----------------------------
+# Its headers were built with gcc-14, so modules for it are built inside it,
+# as a guest-image builder would; the kernel it installed is the one booted.
+# what a guest-image builder installs, and (perl, sparse) what our W=1 and
+# C=2 checks need
+TRIXIE_PACKAGES=(gcc-14 make libc6-dev libelf-dev bc bison flex kmod
+	linux-headers-amd64 linux-image-amd64 perl sparse)
+trixie_root=$(trixie_root)
+if [ ! -e "$trixie_root/.ready" ]; then
+	log "making the $NEXT_SUITE build environment (debootstrap, a few minutes)"
+	rm -rf "$trixie_root.new" "$trixie_root"
+	mkdir -p "$(dirname "$trixie_root")"
+	debootstrap --variant=minbase --include="$(IFS=,; echo "${TRIXIE_PACKAGES[*]}")" \
+		"$NEXT_SUITE" "$trixie_root.new" "$(archive_uri)" >"$TAXCUT_CACHE/trixie-debootstrap.log" 2>&1 ||
+		die "debootstrap of $NEXT_SUITE failed: see $TAXCUT_CACHE/trixie-debootstrap.log"
+	# the downloaded packages are not needed again
+	rm -rf "$trixie_root.new"/var/cache/apt/archives/*.deb
+	mv "$trixie_root.new" "$trixie_root"
+	touch "$trixie_root/.ready"
+fi
+missing=()
+for p in "${TRIXIE_PACKAGES[@]}"; do
+	chroot "$trixie_root" dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
+		grep -q '^install ok installed$' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+	log "installing ${missing[*]} in the $NEXT_SUITE build environment"
+	chroot "$trixie_root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+		DEBIAN_FRONTEND=noninteractive sh -c \
+		'apt-get update -qq && apt-get install -y -qq --no-install-recommends "$@" && apt-get clean' \
+		sh "${missing[@]}" >>"$TAXCUT_CACHE/trixie-debootstrap.log" 2>&1 ||
+		die "installing ${missing[*]} in the $NEXT_SUITE environment failed"
 fi

@@ -26,6 +26,7 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -124,6 +125,20 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * A region's instance: random, never 0, new for every guest served, so a
+ * guest (or a region migrated in) sees at once that the clock is another.
+ */
+static uint64_t new_instance(void)
+{
+	uint64_t v = 0;
+
+	while (!v)
+		if (getrandom(&v, sizeof(v), 0) != sizeof(v))
+			v = now_ns() ^ ((uint64_t)getpid() << 32);
+	return v;
 }
 
 static bool parse_vm(const char *arg, struct vm *vm)
@@ -258,7 +273,7 @@ static void accept_client(struct vm *vm)
 		/* a fresh region: nothing of a previous guest survives */
 		et_region_init(&vm->region, vm->mem, vm->size, vm->vcpus,
 			       HEARTBEAT_PROMISE_NS,
-			       poll_mode ? 0 : scan_ns, now_ns());
+			       poll_mode ? 0 : scan_ns, new_instance(), now_ns());
 	}
 	for (v = 0; v < vm->vcpus && !err; v++) {
 		vm->evfd[v] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -324,9 +339,10 @@ static void print_stats(void)
 			if (!s->fired && !s->rate_limited)
 				continue;
 			say("stats %s slot %u: fired %" PRIu64 " late_max_us %.1f late_avg_us %.1f"
-			    " rate_limited %" PRIu64, vm->name, v, s->fired,
+			    " rate_limited %" PRIu64 " foreign_clock %" PRIu64, vm->name, v, s->fired,
 			    s->late_max_ns / 1000.0,
-			    s->fired ? s->late_sum_ns / 1000.0 / s->fired : 0.0, s->rate_limited);
+			    s->fired ? s->late_sum_ns / 1000.0 / s->fired : 0.0, s->rate_limited,
+			    s->foreign);
 		}
 	}
 }

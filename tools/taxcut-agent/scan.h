@@ -21,6 +21,7 @@ struct et_slot_state {
 	uint64_t rate_limited;
 	uint64_t late_max_ns;	/* now - deadline when fired */
 	uint64_t late_sum_ns;
+	uint64_t foreign;	/* deadlines of another instance's clock, fired at once */
 };
 
 struct et_region {
@@ -31,15 +32,20 @@ struct et_region {
 	uint64_t heartbeat_ns;
 	uint64_t scan_period_ns;
 	uint64_t min_refire_ns;	/* at most one interrupt per slot per this */
+	uint64_t instance;	/* this agent's, never 0 */
 	struct et_slot_state slot[TAXCUT_ET_MAX_SLOTS];
 };
 
 /* Bytes a region of @nr_slots needs (a power of two, as ivshmem wants). */
 size_t et_region_size(uint32_t nr_slots);
 
-/* Writes a fresh header and empty slots. Returns false if @size is too small. */
+/*
+ * Writes a fresh header and empty slots. Returns false if @size is too
+ * small or @instance is 0.
+ */
 bool et_region_init(struct et_region *r, volatile void *mem, size_t size, uint32_t nr_slots,
-		    uint64_t heartbeat_ns, uint64_t scan_period_ns, uint64_t now_ns);
+		    uint64_t heartbeat_ns, uint64_t scan_period_ns, uint64_t instance,
+		    uint64_t now_ns);
 
 /* Marks the region stopped (heartbeat_ns = 0), so the guest falls back. */
 void et_region_stop(struct et_region *r);
@@ -47,9 +53,9 @@ void et_region_stop(struct et_region *r);
 typedef void (*et_fire_fn)(void *ctx, uint32_t slot);
 
 /*
- * One pass at @now_ns: refreshes the header, fires every due deadline
- * (calls @fire at most once per slot), and promises to look again before
- * @next_look_ns. Returns the earliest pending deadline not yet due
+ * One pass at @now_ns: refreshes the header, promises to look again before
+ * @next_look_ns (the region's horizon), fires every due deadline (calls
+ * @fire at most once per slot). Returns the earliest pending deadline not yet due
  * (UINT64_MAX if none), so a scanning agent may wake for it.
  */
 uint64_t et_scan(struct et_region *r, uint64_t now_ns, uint64_t next_look_ns,

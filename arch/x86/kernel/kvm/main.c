@@ -7,12 +7,16 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/debugfs.h>
 #include <linux/module.h>
 #include <asm/processor.h>
 #include <taxcut/kvm_abi.h>
 #include "taxcut.h"
 
 struct tc_kvm_cpuid taxcut_kvm __ro_after_init;
+
+/* debugfs taxcut/: per-CPU statistics of the idle driver and the exitless timer */
+struct dentry *taxcut_debugfs;
 
 static void native_cpuid_fn(void *ctx, u32 leaf, u32 regs[TC_NR_REGS])
 {
@@ -43,15 +47,18 @@ static int __init taxcut_init(void)
 	ret = taxcut_report_init();
 	if (ret)
 		return ret;
+	taxcut_debugfs = debugfs_create_dir("taxcut", NULL);
 	ret = taxcut_idle_init();
 	if (ret) {
 		taxcut_report_exit();
+		debugfs_remove_recursive(taxcut_debugfs);
 		return ret;
 	}
 	ret = taxcut_timer_init();
 	if (ret) {
 		taxcut_report_exit();
 		taxcut_idle_exit();
+		debugfs_remove_recursive(taxcut_debugfs);
 		return ret;
 	}
 
@@ -67,6 +74,7 @@ static void __exit taxcut_exit(void)
 	taxcut_report_exit();
 	taxcut_timer_exit();
 	taxcut_idle_exit();
+	debugfs_remove_recursive(taxcut_debugfs);
 }
 
 module_init(taxcut_init);

@@ -11,6 +11,9 @@ struct clock_event_device;
 /* What CPUID said at load time; read-only afterwards. */
 extern struct tc_kvm_cpuid taxcut_kvm;
 
+/* debugfs taxcut/, or an error pointer (debugfs calls accept either) */
+extern struct dentry *taxcut_debugfs;
+
 /* inspect.c: what the running kernel actually does */
 void taxcut_inspect_init(void);
 struct clock_event_device *taxcut_tick_device(int cpu);
