@@ -1,27 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The exitless timer's per-CPU clockevent. It stands in front of the CPU's
- * LAPIC timer (rated above it, so the tick code programs it instead):
- * set_next_event writes the deadline into the CPU's slot when the agent is
- * alive and the deadline lies beyond the horizon the agent promised, and
- * only otherwise programs the LAPIC timer, which it keeps for itself. The
- * agent fires the deadline through the CPU's MSI-X vector. While a deadline
- * waits in the slot the LAPIC timer stays armed no further than one
- * backstop period ahead, so a CPU notices a dead agent even when idle.
+ * The exitless timer's per-CPU clockevent, "taxcut-et": a device of its
+ * own, as drivers/clocksource/hyperv_timer.c has, registered on each CPU it
+ * serves and rated above the LAPIC timer, so the tick code takes it there
+ * and hands the CPU back to the LAPIC timer at clockevents_unbind_device().
+ * set_next_event writes the deadline into the CPU's slot of the region;
+ * the agent fires it through the CPU's MSI-X vector. Nothing here touches
+ * another clockevent device or the tick core's state: only exported,
+ * documented calls (docs/exitless-timer.md lists them).
  *
  * Everything per CPU runs on that CPU with interrupts off (set_next_event,
- * the two interrupt handlers), so it needs no lock.
+ * the state callbacks, the interrupt handler), so it needs no lock.
  */
+#include <linux/clockchips.h>
+#include <linux/hrtimer.h>
 #include <linux/interrupt.h>
-#include <linux/irq.h>
+#include <linux/module.h>
 #include <linux/smp.h>
 #include <linux/timekeeping.h>
+#include <asm/cpufeature.h>
 #include "taxcut.h"
 #include "taxcut_timer.h"
 
 #define TC_CLOCKEVENT_NAME	"taxcut-et"
-
-static DEFINE_PER_CPU(struct tc_timer_cpu *, tc_this_cpu);
+#define TC_RATING		300	/* the LAPIC timer: 100, or 150 with ARAT */
+#define TC_MAX_DELTA_NS		(600ULL * NSEC_PER_SEC)
 
 /* The guest clock the deadlines are kept in: safe in any context. */
 static u64 tc_now(void)
@@ -38,35 +41,18 @@ static void tc_slot_write(struct tc_timer_cpu *c, u64 deadline)
 	smp_wmb();		/* the agent sees seq odd before the deadline changes */
 	WRITE_ONCE(s->deadline_ns, deadline);
 	WRITE_ONCE(s->instance, c->instance);
-	WRITE_ONCE(s->armed, c->st.to_slot);
+	WRITE_ONCE(s->armed, c->st.programmed);
 	c->seq += 2;
-	/* the deadline before the even seq: pairs with the agent's acquire of seq */
+	/* the fields before the even seq: pairs with the agent's acquire of seq */
 	smp_store_release(&s->seq, c->seq);
 }
 
-/* Program the LAPIC timer for guest time @at, as clockevents would. */
-static void tc_lapic_program(struct tc_timer_cpu *c, u64 now, u64 at)
-{
-	struct clock_event_device *l = c->lapic;
-	u64 delta = at > now ? at - now : 0;
-	unsigned long clc;
-
-	delta = clamp_t(u64, delta, l->min_delta_ns, l->max_delta_ns);
-	clc = ((unsigned long long)delta * l->mult) >> l->shift;
-	l->set_next_event(clc, l);
-	c->st.lapic_writes++;
-	c->lapic_at = now + delta;
-}
-
-static void tc_backstop(struct tc_timer_cpu *c, u64 now)
-{
-	if (et_backstop_needed(c->lapic_at, now, c->dev->backstop_ns)) {
-		tc_lapic_program(c, now, now + c->dev->backstop_ns);
-		c->st.backstops++;
-	}
-}
-
-static bool tc_agent_alive(struct tc_timer_cpu *c, u64 *agent_now, u64 *now)
+/*
+ * The agent's clock and whether it looks alive from here. Only the
+ * housekeeping CPU's watch takes the CPUs off it; a CPU that sees it dead
+ * first only hurries the watch on.
+ */
+static void tc_agent_reading(struct tc_timer_cpu *c, u64 *agent_now, u64 *now)
 {
 	struct taxcut_et_header *h = c->dev->header;
 	u64 beat = smp_load_acquire(&h->heartbeat);	/* pairs with the agent's release */
@@ -75,75 +61,39 @@ static bool tc_agent_alive(struct tc_timer_cpu *c, u64 *agent_now, u64 *now)
 
 	*agent_now = READ_ONCE(h->now_ns);
 	*now = tc_now();	/* after now_ns: the sample bounds the offset from above */
-	if (READ_ONCE(c->dev->agent_lost))
-		return false;
-	/*
-	 * The agent rewrites its header every pass: another version or slot
-	 * count (a migration to a host whose agent differs) is no agent of ours.
-	 */
-	if (READ_ONCE(h->version) != TAXCUT_ET_VERSION ||
-	    READ_ONCE(h->nr_slots) != c->dev->nr_slots) {
-		tc_timer_agent_lost(c->dev);
-		return false;
-	}
 	if (instance != c->instance) {
-		/* another agent, or another host's: its clock owes nothing to the last */
+		/* another agent, another host's: its clock owes nothing to the last */
 		c->instance = instance;
 		memset(&c->clock, 0, sizeof(c->clock));
 		memset(&c->live, 0, sizeof(c->live));
 		c->st.new_instance++;
 	}
-	if (et_agent_alive(&c->live, beat, READ_ONCE(h->heartbeat_ns), *now))
-		return true;
-	tc_timer_agent_lost(c->dev);
-	return false;
+	if (!et_agent_alive(&c->live, beat, READ_ONCE(h->heartbeat_ns), *now))
+		tc_timer_agent_lost(c->dev);
 }
 
-/* The region's horizon: the agent looks at every slot again before it. */
-static u64 tc_horizon(struct tc_timer_cpu *c)
-{
-	return READ_ONCE(c->dev->header->horizon_ns);
-}
-
-/* Arm guest time @expires on the slot or the LAPIC timer. */
+/* Arm guest time @expires in the slot. */
 static void tc_program(struct tc_timer_cpu *c, u64 expires)
 {
 	u64 agent_now, now, deadline;
 	s64 offset;
 
-	if (tc_agent_alive(c, &agent_now, &now)) {
-		et_clock_sample(&c->clock, now, agent_now);
-		et_clock_offset(&c->clock, &offset);
-		deadline = et_clock_to_agent(offset, expires);
-		/* a horizon already past the deadline only grows: LAPIC at once */
-		if (et_route(true, deadline, tc_horizon(c)) == ET_ROUTE_SLOT) {
-			c->st.to_slot++;
-			tc_slot_write(c, deadline);
-			/*
-			 * Store-buffering with the agent, which stores the horizon,
-			 * fences, then loads the slots: after our store and a full
-			 * fence, either the agent's next pass sees the deadline or
-			 * we see the horizon of a pass that may have missed it.
-			 */
-			smp_mb();
-			if (et_route(true, deadline, tc_horizon(c)) == ET_ROUTE_SLOT) {
-				c->armed = TC_ARMED_SLOT;
-				c->expires = expires;
-				tc_backstop(c, now);
-				return;
-			}
-			/* not the slot's after all: counted where it went */
-			c->st.to_slot--;
-			c->st.too_close++;
-			c->armed = TC_ARMED_SLOT;	/* disarmed below */
-		}
-	}
-	if (c->armed == TC_ARMED_SLOT)
-		tc_slot_write(c, 0);
-	c->st.to_lapic++;
-	tc_lapic_program(c, now, expires);
-	c->armed = TC_ARMED_LAPIC;
+	tc_agent_reading(c, &agent_now, &now);
+	et_clock_sample(&c->clock, now, agent_now);
+	et_clock_offset(&c->clock, &offset);
+	deadline = et_clock_to_agent(offset, expires);
+	tc_slot_write(c, deadline);
+	c->armed = true;
 	c->expires = expires;
+	/*
+	 * Store-buffering with the agent, which stores the horizon, fences,
+	 * then loads the slots: after our store and a full fence, either its
+	 * next pass sees the deadline in time or we see the horizon of a pass
+	 * that may have missed it (then it waits for the next look).
+	 */
+	smp_mb();
+	if (et_near(deadline, READ_ONCE(c->dev->header->horizon_ns)))
+		c->st.near++;
 }
 
 static int tc_set_next_event(unsigned long delta, struct clock_event_device *ced)
@@ -160,10 +110,9 @@ static int tc_shutdown(struct clock_event_device *ced)
 {
 	struct tc_timer_cpu *c = container_of(ced, struct tc_timer_cpu, ced);
 
-	/* a LAPIC timer still armed fires into tc_lapic_event as stale */
-	if (c->armed == TC_ARMED_SLOT)
+	if (c->armed)
 		tc_slot_write(c, 0);
-	c->armed = TC_ARMED_NONE;
+	c->armed = false;
 	return 0;
 }
 
@@ -172,31 +121,23 @@ static int tc_set_oneshot(struct clock_event_device *ced)
 	return 0;
 }
 
-/* The deadline is due (or nearly): run the tick code. */
-static void tc_deliver(struct tc_timer_cpu *c)
-{
-	c->armed = TC_ARMED_NONE;
-	c->ced.event_handler(&c->ced);
-}
-
 /* The agent fired the deadline armed now, not an earlier one (else: stale). */
 static bool tc_fired_is_ours(struct tc_timer_cpu *c)
 {
 	/* pairs with the agent's release of fired_seq before it signals */
-	if (c->armed == TC_ARMED_SLOT && smp_load_acquire(&c->slot->fired_seq) == c->seq)
+	if (c->armed && smp_load_acquire(&c->slot->fired_seq) == c->seq)
 		return true;
 	c->st.stale++;
 	return false;
 }
 
-/* On the slot's CPU: the agent fired; deliver it if it is still ours. */
+/* On the slot's CPU, in its interrupt: deliver the fire if it is ours. */
 static void tc_slot_fired(struct tc_timer_cpu *c)
 {
 	u64 now;
 
 	if (!tc_fired_is_ours(c))
 		return;
-	c->st.fired_slot++;
 	now = tc_now();
 	switch (et_early(now, c->expires, c->dev->spin_max_ns)) {
 	case ET_ON_TIME:
@@ -209,29 +150,64 @@ static void tc_slot_fired(struct tc_timer_cpu *c)
 			cpu_relax();
 		break;
 	case ET_REPROGRAM:
-		/* too early to wait here; the tick code must not run early */
+		/* too early to wait here (a new clock): written again, in it */
 		c->st.early_reprograms++;
 		c->st.early_max_ns = max(c->st.early_max_ns, c->expires - now);
 		tc_program(c, c->expires);
 		return;
 	}
-	tc_deliver(c);
+	c->st.fired++;
+	c->armed = false;
+	c->ced.event_handler(&c->ced);
 }
 
 /*
  * An IPI callback is no place to run the tick (it has no interrupt
- * registers: tick_periodic() needs them): the CPU takes the fired
- * deadline over to its LAPIC timer, whose interrupt runs the tick.
+ * registers), so the CPU writes the fired deadline again: it is due, and
+ * the agent's next look fires it, through the vector now steered here.
  */
 static void tc_forwarded(void *data)
 {
 	struct tc_timer_cpu *c = data;
 
-	if (!tc_fired_is_ours(c))
-		return;
-	c->st.forwarded++;
-	c->armed = TC_ARMED_LAPIC;
-	tc_lapic_program(c, tc_now(), c->expires);
+	if (tc_fired_is_ours(c)) {
+		c->st.forwarded++;
+		tc_program(c, c->expires);
+	}
+	/* done with c: the device may go (tc_timer_stop waits for this) */
+	atomic_dec(&c->dev->calls_in_flight);
+}
+
+/* Queue @csd to @c's CPU unless it is on its way; counted while queued. */
+static void tc_call_cpu(struct tc_timer_cpu *c, call_single_data_t *csd)
+{
+	atomic_inc(&c->dev->calls_in_flight);
+	if (!cpu_online(c->cpu) || smp_call_function_single_async(c->cpu, csd))
+		atomic_dec(&c->dev->calls_in_flight);
+}
+
+/*
+ * On the slot's CPU, sent by the housekeeping CPU's watch: the agent fired
+ * the armed deadline long ago, but its interrupt never came (an MSI lost
+ * on its way, as in a vector's move between CPUs). Written again, it is
+ * due: the agent fires it at its next look.
+ */
+static void tc_rescued(void *data)
+{
+	struct tc_timer_cpu *c = data;
+
+	/* pairs with the agent's release of fired_seq; else delivered meanwhile */
+	if (c->armed && smp_load_acquire(&c->slot->fired_seq) == c->seq) {
+		c->st.rescued++;
+		tc_program(c, c->expires);
+	}
+	atomic_dec(&c->dev->calls_in_flight);
+}
+
+/* From the watch, on the housekeeping CPU. */
+void tc_clockevent_rescue(struct tc_timer_cpu *c)
+{
+	tc_call_cpu(c, &c->rescue);
 }
 
 /* The agent fired a vector: normally on its CPU. */
@@ -248,47 +224,9 @@ irqreturn_t tc_clockevent_irq(int irq, void *data)
 	 * interrupt, or the CPU went down. Pass it on while the CPU is ours.
 	 */
 	atomic64_inc(&c->dev->stray_count);
-	if (READ_ONCE(c->attached) && cpu_online(c->cpu))
-		smp_call_function_single_async(c->cpu, &c->forward);	/* -EBUSY: on its way */
+	if (READ_ONCE(c->attached))
+		tc_call_cpu(c, &c->forward);
 	return IRQ_HANDLED;
-}
-
-/* The LAPIC timer fired: a close deadline, the backstop, or stale. */
-static void tc_lapic_event(struct clock_event_device *lapic)
-{
-	struct tc_timer_cpu *c = this_cpu_read(tc_this_cpu);
-	u64 agent_now, now;
-
-	c->lapic_at = U64_MAX;
-	switch (c->armed) {
-	case TC_ARMED_LAPIC:
-		/* an earlier expiry (the backstop) latched while it was reprogrammed */
-		if (tc_now() < c->expires) {
-			c->st.stale++;
-			tc_program(c, c->expires);
-			break;
-		}
-		c->st.fired_lapic++;
-		tc_deliver(c);
-		break;
-	case TC_ARMED_SLOT:
-		if (tc_agent_alive(c, &agent_now, &now) && now < c->expires) {
-			tc_backstop(c, now);
-			break;
-		}
-		/* the agent died with our deadline, or its interrupt never came: take it back */
-		c->st.rescued++;
-		if (now >= c->expires) {
-			tc_slot_write(c, 0);
-			tc_deliver(c);
-		} else {
-			tc_program(c, c->expires);
-		}
-		break;
-	case TC_ARMED_NONE:
-		c->st.stale++;
-		break;
-	}
 }
 
 void tc_clockevent_init_cpu(struct tc_timer_dev *dev, struct tc_timer_cpu *c, unsigned int cpu)
@@ -297,169 +235,182 @@ void tc_clockevent_init_cpu(struct tc_timer_dev *dev, struct tc_timer_cpu *c, un
 	c->cpu = cpu;
 	c->slot = (void *)dev->header + TAXCUT_ET_SLOT_OFFSET((size_t)cpu);
 	INIT_CSD(&c->forward, tc_forwarded, c);
+	INIT_CSD(&c->rescue, tc_rescued, c);
 }
 
-/*
- * The clockevents core hands a detached device to whoever asks: a sysfs
- * unbind of taxcut-et would install our LAPIC timer behind our back, and
- * one of "lapic" would drop it from the core's list (then nothing could
- * replace taxcut-et again). While ours, the LAPIC timer is marked not
- * detached (the core's state setters are not exported), so both unbinds
- * are refused with -EBUSY. Shut down, not oneshot: a TSC frequency update
- * then only rescales it and does not reprogram it behind our back.
- */
-static void tc_lapic_claim(struct tc_timer_cpu *c)
+/* taxcut-et is the CPU's tick device: registered, and not unbound since. */
+bool tc_clockevent_bound(struct tc_timer_cpu *c)
 {
-	c->lapic->features |= CLOCK_EVT_FEAT_DUMMY;
-	WRITE_ONCE(c->lapic->state_use_accessors, CLOCK_EVT_STATE_SHUTDOWN);
-}
-
-/* The LAPIC timer as it was before we took it, detached for the core. */
-static void tc_lapic_release(struct tc_timer_cpu *c)
-{
-	c->lapic->features = c->lapic_features;
-	WRITE_ONCE(c->lapic->state_use_accessors, CLOCK_EVT_STATE_DETACHED);
-}
-
-/*
- * On the LAPIC's CPU, once taxcut-et is no longer the tick device and the
- * LAPIC timer is not either: stop it and take our handler off it (the APIC
- * code shuts a timer without a handler down), unless the core has made it
- * the tick device meanwhile.
- */
-static void tc_lapic_drop(void *data)
-{
-	struct clock_event_device *lapic = data;
-
-	if (taxcut_tick_device(smp_processor_id()) == lapic)
-		return;
-	lapic->event_handler = NULL;
-	lapic->set_state_shutdown(lapic);
-}
-
-static bool tc_is_lapic(struct clock_event_device *l)
-{
-	return l && (!strcmp(l->name, "lapic") || !strcmp(l->name, "lapic-deadline")) &&
-	       (l->features & CLOCK_EVT_FEAT_ONESHOT);
+	return READ_ONCE(c->attached) && !clockevent_state_detached(&c->ced);
 }
 
 /*
  * On @c's CPU (a hotplug callback or work_on_cpu), under the device's
- * lock: put the clockevent in front of the LAPIC timer. 0 when it is the
- * tick device now.
+ * lock: register the clockevent; the tick code installs it over the LAPIC
+ * timer (rated lower) and moves the pending event over. 0 when it did.
  */
 int tc_clockevent_attach(struct tc_timer_cpu *c)
 {
-	struct clock_event_device *lapic = taxcut_tick_device(c->cpu);
 	struct clock_event_device *ced = &c->ced;
-	unsigned long flags;
 
-	if (WARN_ON_ONCE(c->cpu != smp_processor_id()) || c->attached)
+	if (WARN_ON_ONCE(c->cpu != smp_processor_id()))
 		return -EINVAL;
-	if (!tc_is_lapic(lapic)) {
-		pr_info("taxcut: CPU %u: tick device %s is not the LAPIC timer, left alone\n",
-			c->cpu, lapic ? lapic->name : "unknown");
-		return -ENODEV;
+	if (c->attached) {
+		if (tc_clockevent_bound(c))
+			return 0;
+		/* unbound through sysfs meanwhile: off the core's list, registered anew */
+		c->attached = false;
 	}
 	memset(ced, 0, sizeof(*ced));
 	ced->name = TC_CLOCKEVENT_NAME;
 	ced->features = CLOCK_EVT_FEAT_ONESHOT;
-	ced->rating = lapic->rating + 50;
+	ced->rating = TC_RATING;
 	ced->cpumask = cpumask_of(c->cpu);
 	ced->irq = c->irq;
 	ced->set_next_event = tc_set_next_event;
 	ced->set_state_shutdown = tc_shutdown;
 	ced->set_state_oneshot = tc_set_oneshot;
 	ced->set_state_oneshot_stopped = tc_shutdown;
-	/* no owner: the module detaches every CPU before it goes */
+	/* the tick code holds the module while the device is a CPU's */
+	ced->owner = THIS_MODULE;
 
 	/* a fresh seq after the agent's last fired one, whatever an earlier load wrote */
 	c->seq = (READ_ONCE(c->slot->seq) + 2) & ~1u;
-	c->armed = TC_ARMED_NONE;
-	c->lapic_at = U64_MAX;
+	c->armed = false;
 	memset(&c->live, 0, sizeof(c->live));
 	memset(&c->clock, 0, sizeof(c->clock));
-	c->instance = READ_ONCE(c->dev->header->instance);
-	c->lapic = lapic;
-	this_cpu_write(tc_this_cpu, c);
+	c->instance = smp_load_acquire(&c->dev->header->instance);	/* the agent's release */
 
-	/*
-	 * Once released, a LAPIC timer with ARAT qualifies as the tick
-	 * broadcast device (which the tick code shuts down at a CPU's
-	 * offline) or, marked per-CPU, as the CPU's idle wakeup device (no
-	 * longer detached, so never handed back). Marked dummy it is neither
-	 * while it is ours; detach clears the mark before handing it back.
-	 */
-	c->lapic_features = lapic->features;
-	lapic->features |= CLOCK_EVT_FEAT_DUMMY;
-
-	/* irqs off until the LAPIC's interrupts reach us: none may fall between */
-	local_irq_save(flags);
-	clockevents_config_and_register(ced, NSEC_PER_SEC, 1000, lapic->max_delta_ns);
-	if (taxcut_tick_device(c->cpu) != ced) {
-		lapic->features = c->lapic_features;
-		local_irq_restore(flags);
-		WARN(clockevents_unbind_device(ced, c->cpu),
-		     "taxcut: CPU %u: the tick code kept %s and holds on to taxcut-et\n",
-		     c->cpu, lapic->name);
+	clockevents_config_and_register(ced, NSEC_PER_SEC, 1000, TC_MAX_DELTA_NS);
+	WRITE_ONCE(c->attached, true);
+	if (clockevent_state_detached(ced)) {
+		/* the tick code kept a better device: take ours off its list */
+		pr_info("taxcut: CPU %u: the tick code kept its own device over taxcut-et\n",
+			c->cpu);
+		tc_clockevent_detach(c);
 		return -EBUSY;
 	}
-	/*
-	 * Ours now. Marked dummy, the exchange left it as it was (even
-	 * stopped, masked): put it in oneshot mode, which its callback only
-	 * does for a device not marked dummy.
-	 */
-	lapic->event_handler = tc_lapic_event;
-	lapic->features = c->lapic_features;
-	lapic->set_state_oneshot(lapic);
-	tc_lapic_claim(c);
-	if (c->armed == TC_ARMED_LAPIC || c->lapic_at != U64_MAX)
-		tc_lapic_program(c, tc_now(), c->armed == TC_ARMED_LAPIC ? c->expires : c->lapic_at);
-	c->attached = true;
-	local_irq_restore(flags);
 	return 0;
 }
 
 /*
  * On any CPU, sleeping allowed, under the device's lock: hand @c's CPU
- * back to its LAPIC timer. The tick code moves the pending event over
- * (tick_setup_device), so no timer is lost.
+ * back to the best other device (its LAPIC timer). The tick code moves
+ * the pending event over, so no timer is lost; the exchange shuts ours
+ * down on its CPU (tc_shutdown disarms the slot).
  */
 void tc_clockevent_detach(struct tc_timer_cpu *c)
 {
-	struct clock_event_device *tick;
 	int ret;
 
 	if (!c->attached)
 		return;
-	tick = taxcut_tick_device(c->cpu);
-	if (tick != &c->ced) {
-		/*
-		 * Not ours any more: another per-CPU clockevent replaced
-		 * taxcut-et (none can on KVM and QEMU guests), or the CPU went
-		 * down with it after a failed hand-back. Either way the core
-		 * has dropped it from its lists. The LAPIC timer is left to the
-		 * core, quiet unless the core has it.
-		 */
-		pr_warn("taxcut: CPU %u: %s replaced taxcut-et\n", c->cpu,
-			tick ? tick->name : "no device");
-		if (tick != c->lapic) {
-			tc_lapic_release(c);
-			if (cpu_online(c->cpu))
-				smp_call_function_single(c->cpu, tc_lapic_drop, c->lapic, 1);
-		}
-		WRITE_ONCE(c->attached, false);
-		return;
-	}
-	tc_lapic_release(c);
 	ret = clockevents_unbind_device(&c->ced, c->cpu);
-	/*
-	 * Only a LAPIC timer gone from the core's list fails this. Still ours:
-	 * left released, so a CPU going down with it trips no check.
-	 */
-	if (WARN(ret, "taxcut: CPU %u: cannot hand the tick back to the LAPIC timer (%d)\n",
+	if (WARN(ret, "taxcut: CPU %u: cannot hand the tick back to another clockevent (%d)\n",
 		 c->cpu, ret))
 		return;
-	/* the exchange shut ced down on its CPU (tc_shutdown): the slot is disarmed */
 	WRITE_ONCE(c->attached, false);
+}
+
+/*
+ * The broadcast placeholder. When taxcut-et displaces a LAPIC timer with
+ * ARAT (rating 150, no C3STOP: every KVM guest's), the tick code offers
+ * the released timer as the broadcast device and takes it over anything
+ * rated lower (the HPET, 50). A broadcast device is never released again:
+ * that CPU could not be handed back (clockevents_unbind_device() fails
+ * with -EBUSY), and its LAPIC timer, registered again when the CPU comes
+ * back online, would be added to the core's list twice. Held by a device
+ * rated above the LAPIC timer before the first LAPIC timer is displaced,
+ * the broadcast slot stays out of reach. It cannot be given back either:
+ * the clockevents core has no way to, so the module stays loaded from
+ * then on (the core holds it through .owner).
+ *
+ * With ARAT nothing needs a broadcast (no per-CPU device stops in idle),
+ * but it works if asked: the housekeeping CPU's hrtimer runs its handler.
+ */
+static struct clock_event_device tc_bc;
+static struct hrtimer tc_bc_timer;
+static call_single_data_t tc_bc_csd;
+static u64 tc_bc_due = KTIME_MAX;
+static bool tc_bc_registered;
+
+static enum hrtimer_restart tc_bc_fire(struct hrtimer *t)
+{
+	if (READ_ONCE(tc_bc_due) != KTIME_MAX && tc_bc.event_handler)
+		tc_bc.event_handler(&tc_bc);
+	return HRTIMER_NORESTART;
+}
+
+/* On the housekeeping CPU: (re)arm its hrtimer for the latest due time. */
+static void tc_bc_arm(void *unused)
+{
+	u64 due;
+
+	smp_mb();	/* the call unlocked before: read the latest due (pairs with tc_bc_kick) */
+	due = READ_ONCE(tc_bc_due);
+
+	if (due == KTIME_MAX)
+		hrtimer_try_to_cancel(&tc_bc_timer);
+	else
+		hrtimer_start(&tc_bc_timer, ns_to_ktime(due), HRTIMER_MODE_ABS_PINNED_HARD);
+}
+
+static void tc_bc_kick(void)
+{
+	smp_mb();	/* due stored before the call's lock is looked at */
+	if (smp_processor_id() == TC_HOUSEKEEPING_CPU)
+		tc_bc_arm(NULL);
+	else
+		smp_call_function_single_async(TC_HOUSEKEEPING_CPU, &tc_bc_csd);	/* -EBUSY: queued */
+}
+
+static int tc_bc_set_next_event(unsigned long delta, struct clock_event_device *ced)
+{
+	WRITE_ONCE(tc_bc_due, ktime_get_ns() + delta);
+	tc_bc_kick();
+	return 0;
+}
+
+static int tc_bc_shutdown(struct clock_event_device *ced)
+{
+	WRITE_ONCE(tc_bc_due, KTIME_MAX);
+	tc_bc_kick();
+	return 0;
+}
+
+/* Before the first CPU is attached. 0, or -EOPNOTSUPP without a second CPU. */
+int tc_broadcast_hold(void)
+{
+	if (num_possible_cpus() < 2)
+		return -EOPNOTSUPP;	/* no housekeeping CPU besides one to serve */
+	if (tc_bc_registered || !boot_cpu_has(X86_FEATURE_ARAT))
+		return 0;
+	hrtimer_init(&tc_bc_timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_PINNED_HARD);
+	tc_bc_timer.function = tc_bc_fire;
+	INIT_CSD(&tc_bc_csd, tc_bc_arm, NULL);
+	tc_bc.name = "taxcut-bc";
+	tc_bc.features = CLOCK_EVT_FEAT_ONESHOT;
+	tc_bc.rating = TC_RATING;
+	tc_bc.cpumask = cpu_possible_mask;
+	tc_bc.irq = -1;
+	tc_bc.set_next_event = tc_bc_set_next_event;
+	tc_bc.set_state_shutdown = tc_bc_shutdown;
+	tc_bc.set_state_oneshot_stopped = tc_bc_shutdown;
+	tc_bc.owner = THIS_MODULE;
+	clockevents_config_and_register(&tc_bc, NSEC_PER_SEC, 1000, TC_MAX_DELTA_NS);
+	if (clockevent_state_detached(&tc_bc)) {
+		/*
+		 * A better broadcast device holds the slot, which is all we
+		 * want; off the list, or a hand-back could pick this one.
+		 */
+		if (clockevents_unbind_device(&tc_bc, cpumask_first(cpu_online_mask))) {
+			/* left on the core's list: the module must stay, and serves nothing */
+			__module_get(THIS_MODULE);
+			return -EBUSY;
+		}
+		return 0;
+	}
+	tc_bc_registered = true;
+	pr_info("taxcut: taxcut-bc holds the tick broadcast slot (LAPIC timers with ARAT): the module stays loaded from now on\n");
+	return 0;
 }

@@ -26,17 +26,29 @@
 #define IVSHMEM_DEVICE_ID	0x1110
 #define IVSHMEM_REGION_BAR	2
 
-static bool exitless_timer = true;
-module_param(exitless_timer, bool, 0444);
-MODULE_PARM_DESC(exitless_timer, "use the agent's timer region for the tick (default on)");
+static struct tc_timer_dev *tc_timer;
+static DEFINE_MUTEX(tc_timer_lock);
 
-static unsigned int timer_backstop_ms = 1000;
-module_param(timer_backstop_ms, uint, 0444);
-MODULE_PARM_DESC(timer_backstop_ms,
-		 "longest a CPU waits before checking the agent is alive, 10..10000 (default 1000)");
+static int tc_exitless_set(const char *val, const struct kernel_param *kp);
+
+static bool exitless_timer = true;
+static const struct kernel_param_ops tc_exitless_ops = {
+	.set = tc_exitless_set,
+	.get = param_get_bool,
+};
+module_param_cb(exitless_timer, &tc_exitless_ops, &exitless_timer, 0644);
+MODULE_PARM_DESC(exitless_timer,
+		 "use the agent's timer region for the tick (default on); 0 at runtime hands every CPU back");
+
+static unsigned int timer_watch_ms = 50;
+module_param(timer_watch_ms, uint, 0444);
+MODULE_PARM_DESC(timer_watch_ms,
+		 "how often the housekeeping CPU looks at the agent, 10..1000 (default 50)");
 
 #define TC_SPIN_MAX_NS	50000	/* an interrupt this early is waited out */
-#define TC_WATCH_MS	100	/* while the agent is lost: how often to look for it */
+#define TC_LOST_WATCH_MS 100	/* while the agent is lost: how often to look for it */
+/* a deadline the agent's clock passed this long ago without a fire: agent failing */
+#define TC_OVERDUE_NS	(10 * NSEC_PER_MSEC)
 /*
  * How long a lost agent must beat at every look before the CPUs go back to
  * it: 1 s after the first fallback, doubling with each further one up to
@@ -46,16 +58,25 @@ MODULE_PARM_DESC(timer_backstop_ms,
 #define TC_HOLDOFF_MAX_MS	64000u
 #define TC_HOLDOFF_FORGET_MS	600000u
 
-static struct tc_timer_dev *tc_timer;
-static DEFINE_MUTEX(tc_timer_lock);
-
 static struct tc_timer_dev *tc_hp_dev;	/* the device the hotplug state serves */
+
+/* A CPU with a slot and a vector, other than the housekeeping CPU. */
+static bool tc_serves(struct tc_timer_dev *dev, unsigned int cpu)
+{
+	return cpu != TC_HOUSEKEEPING_CPU && cpu < dev->nr_cpus;
+}
+
+/* Under dev->lock: may CPUs be on the exitless timer now? */
+static bool tc_may_attach(struct tc_timer_dev *dev)
+{
+	return !READ_ONCE(dev->agent_lost) && !dev->stopping && !dev->disabled;
+}
 
 static int tc_cpu_online(unsigned int cpu)
 {
 	struct tc_timer_dev *dev = tc_hp_dev;
 
-	if (cpu >= dev->nr_cpus)
+	if (!tc_serves(dev, cpu))
 		return 0;
 	/* the vector follows its CPU (also while the agent is lost: it may return) */
 	if (irq_set_affinity(dev->cpus[cpu].irq, cpumask_of(cpu))) {
@@ -64,7 +85,7 @@ static int tc_cpu_online(unsigned int cpu)
 		return 0;
 	}
 	mutex_lock(&dev->lock);
-	if (!READ_ONCE(dev->agent_lost) && !dev->stopping)
+	if (tc_may_attach(dev))
 		tc_clockevent_attach(&dev->cpus[cpu]);
 	mutex_unlock(&dev->lock);
 	return 0;
@@ -74,9 +95,16 @@ static int tc_cpu_offline(unsigned int cpu)
 {
 	struct tc_timer_dev *dev = tc_hp_dev;
 
-	if (cpu < dev->nr_cpus) {
+	if (tc_serves(dev, cpu)) {
+		struct tc_timer_cpu *c = &dev->cpus[cpu];
+
 		mutex_lock(&dev->lock);
-		tc_clockevent_detach(&dev->cpus[cpu]);
+		tc_clockevent_detach(c);
+		if (c->attached) {
+			/* it goes down with taxcut-et, which the tick code drops then: not ours to touch */
+			pr_warn("taxcut: CPU %u goes offline on taxcut-et\n", cpu);
+			WRITE_ONCE(c->attached, false);
+		}
 		mutex_unlock(&dev->lock);
 	}
 	return 0;
@@ -100,45 +128,67 @@ static long tc_attach_on_cpu(void *arg)
 	return tc_clockevent_attach(arg);
 }
 
+/* Every online CPU served onto the exitless timer, unless it may not be. */
+static void tc_attach_all(struct tc_timer_dev *dev)
+{
+	unsigned int cpu;
+
+	cpus_read_lock();
+	mutex_lock(&dev->lock);
+	if (tc_may_attach(dev))
+		for_each_online_cpu(cpu)
+			if (tc_serves(dev, cpu))
+				work_on_cpu(cpu, tc_attach_on_cpu, &dev->cpus[cpu]);
+	mutex_unlock(&dev->lock);
+	cpus_read_unlock();
+}
+
 static int tc_cpus_attached(struct tc_timer_dev *dev)
 {
 	unsigned int cpu;
 	int n = 0;
 
 	for (cpu = 0; cpu < dev->nr_cpus; cpu++)
-		n += dev->cpus[cpu].attached;
+		n += tc_clockevent_bound(&dev->cpus[cpu]);
 	return n;
 }
 
-/* From any context: a CPU found the agent dead. */
-void tc_timer_agent_lost(struct tc_timer_dev *dev)
+static void tc_watch_again(struct tc_timer_dev *dev, unsigned int ms)
 {
-	if (!xchg(&dev->agent_lost, 1))
-		irq_work_queue(&dev->lost_irq_work);
+	if (!READ_ONCE(dev->stopping))
+		mod_delayed_work_on(TC_HOUSEKEEPING_CPU, system_wq, &dev->watch_work,
+				    msecs_to_jiffies(ms));
 }
 
-static void tc_lost_irq_work(struct irq_work *work)
+/*
+ * From any context (a served CPU programming its timer): the agent looks
+ * dead from there. Only the watch decides; this asks it to look now.
+ */
+void tc_timer_agent_lost(struct tc_timer_dev *dev)
 {
-	struct tc_timer_dev *dev = container_of(work, struct tc_timer_dev, lost_irq_work);
+	irq_work_queue(&dev->kick);	/* false: already on its way */
+}
 
-	schedule_work(&dev->lost_work);
+static void tc_kick_work(struct irq_work *work)
+{
+	tc_watch_again(container_of(work, struct tc_timer_dev, kick), 0);
 }
 
 /* While the agent is lost: look every 100 ms, or two of its promised beats. */
-static unsigned int tc_watch_ms(struct tc_timer_dev *dev)
+static unsigned int tc_lost_watch_ms(struct tc_timer_dev *dev)
 {
 	u64 promise = min_t(u64, READ_ONCE(dev->header->heartbeat_ns), NSEC_PER_SEC);
 
-	return max_t(unsigned int, TC_WATCH_MS, div_u64(2 * promise, NSEC_PER_MSEC));
+	return max_t(unsigned int, TC_LOST_WATCH_MS, div_u64(2 * promise, NSEC_PER_MSEC));
 }
 
-/* Every CPU back to its LAPIC timer, then wait for the agent. */
-static void tc_lost_work(struct work_struct *work)
+/* In the watch: every served CPU back to its LAPIC timer, then wait for the agent. */
+static void tc_fall_back(struct tc_timer_dev *dev, const char *why)
 {
-	struct tc_timer_dev *dev = container_of(work, struct tc_timer_dev, lost_work);
 	struct taxcut_et_header *h = dev->header;
 
-	/* heartbeat is the agent's release store, written last in its pass */
+	WRITE_ONCE(dev->agent_lost, 1);
+	/* heartbeat is the agent's release store */
 	dev->lost_beat = smp_load_acquire(&h->heartbeat);
 	tc_detach_all(dev);
 	dev->fallbacks++;
@@ -151,60 +201,158 @@ static void tc_lost_work(struct work_struct *work)
 		dev->holdoff_ms = 0;
 	dev->holdoff_ms = min(max(2 * dev->holdoff_ms, TC_HOLDOFF_MS), TC_HOLDOFF_MAX_MS);
 	dev_warn_ratelimited(&dev->pdev->dev,
-		 "taxcut: the timer agent %s (heartbeat %llu): every CPU is back on the LAPIC timer\n",
-		 READ_ONCE(h->heartbeat_ns) ? "stopped beating" : "stopped",
-		 READ_ONCE(h->heartbeat));
-	if (!READ_ONCE(dev->stopping))
-		schedule_delayed_work(&dev->watch_work, msecs_to_jiffies(tc_watch_ms(dev)));
+			     "taxcut: the timer agent %s (heartbeat %llu): every CPU is back on the LAPIC timer\n",
+			     why, READ_ONCE(h->heartbeat));
+}
+
+/* The header is this protocol's and this guest's: a migration may change it. */
+static bool tc_header_ours(struct tc_timer_dev *dev)
+{
+	struct taxcut_et_header *h = dev->header;
+
+	return READ_ONCE(h->version) == TAXCUT_ET_VERSION &&
+	       READ_ONCE(h->nr_slots) == dev->nr_slots && READ_ONCE(h->heartbeat_ns);
 }
 
 /*
- * A killed agent does not come back on this region (QEMU maps a region
- * once); one that was stopped, paused or starved does: it beats again.
+ * How long past its deadline (agent clock) a slot may wait unfired before
+ * the agent counts as failing this guest: two scans beyond the overdue
+ * grace, and it must be the same deadline at two looks in a row.
+ */
+static u64 tc_overdue_grace(struct tc_timer_dev *dev)
+{
+	return TC_OVERDUE_NS + 2 * min_t(u64, READ_ONCE(dev->header->scan_period_ns), NSEC_PER_SEC);
+}
+
+/*
+ * The housekeeping CPU's watch while the CPUs are on the agent: it beats,
+ * and no slot waits past its deadline unfired. The served CPUs have no
+ * other timer: this is what notices an agent gone while they sleep.
+ * Returns why the agent counts as lost, or NULL.
+ */
+static const char *tc_watch_served(struct tc_timer_dev *dev)
+{
+	struct taxcut_et_header *h = dev->header;
+	/* before the beat: a look delayed in between only ages the beat less */
+	u64 now = ktime_get_mono_fast_ns();
+	u64 beat = smp_load_acquire(&h->heartbeat);	/* the agent's release */
+	/* the agent stores its clock, then releases the instance */
+	u64 instance = smp_load_acquire(&h->instance);
+	u64 agent_now = READ_ONCE(h->now_ns), grace = tc_overdue_grace(dev);
+	unsigned int cpu;
+
+	if (!tc_header_ours(dev))
+		return READ_ONCE(h->heartbeat_ns) ? "serves another protocol or guest" : "stopped";
+	if (!et_agent_alive(&dev->live, beat, READ_ONCE(h->heartbeat_ns), now))
+		return "stopped beating";
+	for (cpu = 0; cpu < dev->nr_cpus; cpu++) {
+		struct tc_timer_cpu *c = &dev->cpus[cpu];
+		struct taxcut_et_slot *s = c->slot;
+		u32 seq = smp_load_acquire(&s->seq);	/* its CPU's release */
+
+		if ((seq & 1) || !tc_clockevent_bound(c) ||
+		    READ_ONCE(s->instance) != instance ||
+		    !et_overdue(READ_ONCE(s->deadline_ns), agent_now, grace)) {
+			c->suspect = false;
+			continue;
+		}
+		if (READ_ONCE(s->fired_seq) == seq) {
+			/* fired, never taken: the CPU writes it again (racy reads: it checks) */
+			if (READ_ONCE(c->armed))
+				tc_clockevent_rescue(c);
+			continue;
+		}
+		if (!c->suspect || c->suspect_seq != seq) {
+			c->suspect = true;	/* once may be a pass in flight: look again */
+			c->suspect_seq = seq;
+			continue;
+		}
+		dev->overdue++;
+		return "beats but does not fire";
+	}
+	return NULL;
+}
+
+/*
+ * On the housekeeping CPU, for as long as the device is up, and the only
+ * place the CPUs are taken off the agent or put back on it. A killed agent
+ * does not come back on this region (QEMU maps a region once); one that
+ * was stopped, paused or starved does: it beats again.
  */
 static void tc_watch_work(struct work_struct *work)
 {
 	struct tc_timer_dev *dev = container_of(work, struct tc_timer_dev, watch_work.work);
 	struct taxcut_et_header *h = dev->header;
 	u64 beat = smp_load_acquire(&h->heartbeat);	/* the agent's release */
-	unsigned int period = tc_watch_ms(dev);
-	unsigned int cpu;
+	unsigned int period = tc_lost_watch_ms(dev);
+	const char *why;
 
 	if (READ_ONCE(dev->stopping))
 		return;
-	if (!READ_ONCE(h->heartbeat_ns) || beat == dev->lost_beat ||
-	    READ_ONCE(h->version) != TAXCUT_ET_VERSION || READ_ONCE(h->nr_slots) != dev->nr_slots) {
+	if (!READ_ONCE(dev->agent_lost)) {
+		why = tc_watch_served(dev);
+		if (!why) {
+			tc_watch_again(dev, dev->watch_ms);
+			return;
+		}
+		tc_fall_back(dev, why);
+		tc_watch_again(dev, period);
+		return;
+	}
+	if (!tc_header_ours(dev) || beat == dev->lost_beat) {
 		dev->steady_ms = 0;
 		dev->lost_beat = beat;
-		schedule_delayed_work(&dev->watch_work, msecs_to_jiffies(period));
+		tc_watch_again(dev, period);
 		return;
 	}
 	/* a new beat at every look (two promises apart) for a while, not one beat */
 	dev->lost_beat = beat;
 	dev->steady_ms += period;
 	if (dev->steady_ms < dev->holdoff_ms) {
-		schedule_delayed_work(&dev->watch_work, msecs_to_jiffies(period));
+		tc_watch_again(dev, period);
 		return;
 	}
-	cpus_read_lock();
-	mutex_lock(&dev->lock);
-	if (dev->stopping) {
-		mutex_unlock(&dev->lock);
-		cpus_read_unlock();
-		return;
-	}
+	memset(&dev->live, 0, sizeof(dev->live));
+	dev->steady_ms = 0;
 	WRITE_ONCE(dev->agent_lost, 0);
-	for_each_online_cpu(cpu)
-		if (cpu < dev->nr_cpus)
-			work_on_cpu(cpu, tc_attach_on_cpu, &dev->cpus[cpu]);
-	mutex_unlock(&dev->lock);
-	cpus_read_unlock();
+	tc_attach_all(dev);
 	dev->reattaches++;
 	dev->reattached_at = jiffies;
-	dev_info_ratelimited(&dev->pdev->dev, "taxcut: the timer agent beats again: %d CPUs back on the exitless timer\n",
-		 tc_cpus_attached(dev));
+	dev_info_ratelimited(&dev->pdev->dev,
+			     "taxcut: the timer agent beats again: %d CPUs back on the exitless timer\n",
+			     tc_cpus_attached(dev));
+	tc_watch_again(dev, dev->watch_ms);
 }
 
+/* exitless_timer written at runtime: every CPU handed back, or taken again. */
+static int tc_exitless_set(const char *val, const struct kernel_param *kp)
+{
+	struct tc_timer_dev *dev;
+	bool on;
+	int ret;
+
+	ret = kstrtobool(val, &on);
+	if (ret) {
+		pr_err("taxcut: exitless_timer=%.*s: not a boolean\n", (int)strcspn(val, "\n"), val);
+		return -EINVAL;
+	}
+	mutex_lock(&tc_timer_lock);
+	exitless_timer = on;
+	dev = tc_timer;
+	if (dev && dev->hp_state) {
+		mutex_lock(&dev->lock);
+		dev->disabled = !on;
+		mutex_unlock(&dev->lock);
+		if (on)
+			tc_attach_all(dev);
+		else
+			tc_detach_all(dev);
+		dev_info(&dev->pdev->dev, "taxcut: exitless_timer=%d: exitless timer on %d CPUs\n",
+			 on, tc_cpus_attached(dev));
+	}
+	mutex_unlock(&tc_timer_lock);
+	return 0;
+}
 
 /* The report may be reading them: under its lock. */
 static void tc_timer_free_cpus(struct tc_timer_dev *dev)
@@ -222,8 +370,9 @@ static int tc_timer_start(struct tc_timer_dev *dev)
 	unsigned int want = min_t(unsigned int, dev->nr_slots, nr_cpu_ids), n;
 	int nvec, ret;
 
-	if (!taxcut_tick_device(0)) {
-		dev_info(&pdev->dev, "taxcut: cannot see the tick devices on this kernel: exitless timer off\n");
+	if (want < 2 || tc_broadcast_hold()) {
+		dev_info(&pdev->dev, "taxcut: the exitless timer serves CPUs other than CPU %d, which keeps the kernel's clockevent and watches the agent: none here, exitless timer off\n",
+			 TC_HOUSEKEEPING_CPU);
 		return -EOPNOTSUPP;
 	}
 	pci_set_master(pdev);	/* MSI-X messages are the device's writes */
@@ -256,6 +405,7 @@ static int tc_timer_start(struct tc_timer_dev *dev)
 	if (ret < 0)
 		goto free_irqs;
 	dev->hp_state = ret;
+	tc_watch_again(dev, READ_ONCE(dev->agent_lost) ? tc_lost_watch_ms(dev) : dev->watch_ms);
 	return 0;
 
 free_irqs:
@@ -269,9 +419,11 @@ free_vectors:
 }
 
 /*
- * A CPU that could not be handed back still runs our clockevent: what it
+ * A CPU that could not be handed back (nothing to hand it to: its LAPIC
+ * timer was unbound through sysfs) still runs our clockevent: what it
  * reaches (the region, this device, its per-CPU state, the module's code)
- * stays for good, and its deadlines go to the LAPIC timer from now on.
+ * stays for good. Its timers need the agent's interrupts, which go with
+ * the device: the log says so.
  */
 static bool tc_timer_pin_if_held(struct tc_timer_dev *dev)
 {
@@ -281,17 +433,15 @@ static bool tc_timer_pin_if_held(struct tc_timer_dev *dev)
 		held += READ_ONCE(dev->cpus[n].attached);
 	if (!held)
 		return false;
-	WRITE_ONCE(dev->agent_lost, 1);
 	if (!dev->pinned) {
 		/*
-		 * This holds the module against a later rmmod after a device
-		 * unbind; on rmmod itself it is too late to refuse (see
-		 * docs/exitless-timer.md, "Limits").
+		 * The tick code holds the module too (.owner) while the CPU is
+		 * on taxcut-et; this keeps it should that CPU go down with it.
 		 */
 		dev->pinned = true;
 		__module_get(THIS_MODULE);
 		dev_err(&dev->pdev->dev,
-			"taxcut: %u CPUs could not be handed back to the LAPIC timer: the exitless timer's state stays, the module is pinned\n",
+			"taxcut: %u CPUs could not be handed back (no other clockevent for them): the exitless timer's state stays, the module is pinned, their timers stop with the device\n",
 			held);
 	}
 	return true;
@@ -309,20 +459,15 @@ static void tc_timer_stop(struct tc_timer_dev *dev)
 	mutex_unlock(&dev->lock);
 	cpuhp_remove_state(dev->hp_state);	/* detaches every online CPU */
 	tc_detach_all(dev);			/* and any the watch attached meanwhile */
-	/* a CPU still ours is told the agent is lost first: it raises no new loss */
+	/* a kick from now on finds stopping set and queues nothing */
+	irq_work_sync(&dev->kick);
+	cancel_delayed_work_sync(&dev->watch_work);	/* no rescue is sent after it */
 	tc_timer_pin_if_held(dev);
-	irq_work_sync(&dev->lost_irq_work);
-	cancel_work_sync(&dev->lost_work);
-	cancel_delayed_work_sync(&dev->watch_work);
-	/* the vectors go even for a held CPU: with the agent lost, it waits for none */
-	for (n = 0; n < dev->nr_cpus; n++) {
-		struct tc_timer_cpu *c = &dev->cpus[n];
-
-		free_irq(c->irq, c);
-		/* a forwarded fire may still be queued: it must have run */
-		while (READ_ONCE(c->forward.node.u_flags) & CSD_FLAG_LOCK)
-			cpu_relax();
-	}
+	for (n = 0; n < dev->nr_cpus; n++)
+		free_irq(dev->cpus[n].irq, &dev->cpus[n]);	/* no forward either */
+	/* forwards and rescues queued before: each drops the count when done with c */
+	while (atomic_read(&dev->calls_in_flight))
+		usleep_range(100, 200);
 	pci_free_irq_vectors(dev->pdev);
 	dev->hp_state = 0;
 	if (dev->pinned)
@@ -403,11 +548,10 @@ static int tc_timer_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	dev->pdev = pdev;
 	dev->header = h;
 	dev->nr_slots = slots;
-	dev->backstop_ns = (u64)clamp(timer_backstop_ms, 10u, 10000u) * NSEC_PER_MSEC;
+	dev->watch_ms = clamp(timer_watch_ms, 10u, 1000u);
 	dev->spin_max_ns = TC_SPIN_MAX_NS;
 	mutex_init(&dev->lock);
-	init_irq_work(&dev->lost_irq_work, tc_lost_irq_work);
-	INIT_WORK(&dev->lost_work, tc_lost_work);
+	init_irq_work(&dev->kick, tc_kick_work);
 	INIT_DELAYED_WORK(&dev->watch_work, tc_watch_work);
 	atomic64_set(&dev->stray_count, 0);
 
@@ -437,16 +581,13 @@ static int tc_timer_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		dev->lost_beat = smp_load_acquire(&h->heartbeat);	/* the agent's release */
 		dev->holdoff_ms = TC_HOLDOFF_MS;
 		WRITE_ONCE(dev->agent_lost, 1);
-		if (tc_timer_start(dev) == 0) {
+		if (tc_timer_start(dev) == 0)
 			dev_info(&pdev->dev, "taxcut: the agent does not beat (heartbeat %llu stays; killed?): the LAPIC timer stays until it does\n",
 				 dev->lost_beat);
-			schedule_delayed_work(&dev->watch_work,
-					      msecs_to_jiffies(tc_watch_ms(dev)));
-		}
 	} else if (tc_timer_start(dev) == 0) {
-		dev_info(&pdev->dev, "taxcut: exitless timer on %d of %u CPUs (vectors %u, backstop %u ms)\n",
+		dev_info(&pdev->dev, "taxcut: exitless timer on %d of %u CPUs (vectors %u; CPU %d keeps its own and looks at the agent every %u ms)\n",
 			 tc_cpus_attached(dev), num_online_cpus(), dev->nr_cpus,
-			 (unsigned int)(dev->backstop_ns / NSEC_PER_MSEC));
+			 TC_HOUSEKEEPING_CPU, dev->watch_ms);
 	}
 	return 0;
 
@@ -487,33 +628,26 @@ static struct pci_driver tc_timer_driver = {
 static void tc_stats_add(struct tc_timer_stats *sum, const struct tc_timer_stats *s)
 {
 	sum->programmed += s->programmed;
-	sum->to_slot += s->to_slot;
-	sum->to_lapic += s->to_lapic;
-	sum->backstops += s->backstops;
-	sum->fired_slot += s->fired_slot;
-	sum->fired_lapic += s->fired_lapic;
+	sum->near += s->near;
+	sum->fired += s->fired;
 	sum->early_spins += s->early_spins;
 	sum->early_reprograms += s->early_reprograms;
 	sum->early_max_ns = max(sum->early_max_ns, s->early_max_ns);
 	sum->stale += s->stale;
-	sum->rescued += s->rescued;
 	sum->forwarded += s->forwarded;
-	sum->too_close += s->too_close;
+	sum->rescued += s->rescued;
 	sum->new_instance += s->new_instance;
-	sum->lapic_writes += s->lapic_writes;
 }
 
-/* One counter line; the longest is about 330 bytes. */
-#define TC_STATS_LINE	400
+/* One counter line; the longest is about 250 bytes. */
+#define TC_STATS_LINE	320
 
 static void tc_format_stats(char *line, const char *who, const struct tc_timer_stats *s)
 {
 	scnprintf(line, TC_STATS_LINE,
-		  "exitless_timer %s: programmed %llu: slot %llu, lapic %llu, backstop %llu; fired slot %llu, lapic %llu; early %llu spun, %llu reprogrammed (max %llu ns); stale %llu, rescued %llu, forwarded %llu, too close %llu, new agent instance %llu; lapic writes %llu\n",
-		  who, s->programmed, s->to_slot, s->to_lapic, s->backstops,
-		  s->fired_slot, s->fired_lapic, s->early_spins, s->early_reprograms,
-		  s->early_max_ns, s->stale, s->rescued, s->forwarded, s->too_close,
-		  s->new_instance, s->lapic_writes);
+		  "exitless_timer %s: programmed %llu (near the horizon %llu); fired %llu; early %llu spun, %llu reprogrammed (max %llu ns); stale %llu, forwarded %llu, rescued %llu, new agent instance %llu\n",
+		  who, s->programmed, s->near, s->fired, s->early_spins, s->early_reprograms,
+		  s->early_max_ns, s->stale, s->forwarded, s->rescued, s->new_instance);
 }
 
 static int tc_emit_stats(char *buf, int at, const char *who, const struct tc_timer_stats *s)
@@ -560,7 +694,7 @@ int taxcut_timer_show(char *buf, int at)
 		goto out;
 	}
 	len = sysfs_emit_at(buf, at,
-			    "exitless_timer: region of %u slots, agent %s, heartbeat %llu, agent clock %llu ns; clockevent on %d CPUs%s, fallbacks %u, reattaches %u, stray %lld\n",
+			    "exitless_timer: region of %u slots, agent %s, heartbeat %llu, agent clock %llu ns; clockevent on %d CPUs%s%s, housekeeping CPU %d; fallbacks %u, reattaches %u, overdue %u, stray %lld\n",
 			    dev->nr_slots,
 			    !READ_ONCE(dev->header->heartbeat_ns) ? "stopped" :
 			    READ_ONCE(dev->agent_lost) ? "not beating" : "running",
@@ -568,7 +702,8 @@ int taxcut_timer_show(char *buf, int at)
 			    READ_ONCE(dev->header->now_ns),
 			    dev->cpus ? tc_cpus_attached(dev) : 0,
 			    READ_ONCE(dev->agent_lost) ? " (agent lost)" : "",
-			    dev->fallbacks, dev->reattaches,
+			    dev->disabled ? " (exitless_timer=0)" : "",
+			    TC_HOUSEKEEPING_CPU, dev->fallbacks, dev->reattaches, dev->overdue,
 			    (long long)atomic64_read(&dev->stray_count));
 	for (cpu = 0; dev->cpus && cpu < dev->nr_cpus; cpu++)
 		tc_stats_add(&sum, &dev->cpus[cpu].st);
@@ -578,6 +713,19 @@ int taxcut_timer_show(char *buf, int at)
 out:
 	mutex_unlock(&tc_timer_lock);
 	return len;
+}
+
+const char *taxcut_timer_tick_device(int cpu)
+{
+	const char *name = NULL;
+	struct tc_timer_dev *dev;
+
+	mutex_lock(&tc_timer_lock);
+	dev = tc_timer;
+	if (dev && dev->cpus && cpu < dev->nr_cpus && tc_clockevent_bound(&dev->cpus[cpu]))
+		name = dev->cpus[cpu].ced.name;
+	mutex_unlock(&tc_timer_lock);
+	return name;
 }
 
 int taxcut_timer_init(void)

@@ -14,40 +14,35 @@
 #include <uapi/taxcut/exitless_timer.h>
 #include "timer_policy.h"
 
-enum tc_armed { TC_ARMED_NONE, TC_ARMED_SLOT, TC_ARMED_LAPIC };
-
 /* Per CPU; every field but the counters is touched only on that CPU. */
 struct tc_timer_stats {
 	u64 programmed;		/* set_next_event calls: the events the guest programmed */
-	u64 to_slot, to_lapic;	/* where they went */
-	u64 backstops;		/* LAPIC writes for the backstop alone */
-	u64 fired_slot, fired_lapic;
+	u64 near;		/* stored before the horizon: may wait up to it */
+	u64 fired;		/* interrupts for the deadline armed */
 	u64 early_spins, early_reprograms, early_max_ns;
 	u64 stale;		/* interrupts for a deadline no longer armed */
-	u64 too_close;		/* written, then found before the horizon: LAPIC */
-	u64 new_instance;	/* the agent's instance changed: clock re-learnt */
-	u64 rescued;		/* deadlines taken back from a dead agent by the backstop */
 	u64 forwarded;		/* fired deadlines whose interrupt reached another CPU */
-	u64 lapic_writes;	/* LAPIC timer programmings: one register write each */
+	u64 rescued;		/* fired deadlines whose interrupt never came: written again */
+	u64 new_instance;	/* the agent's instance changed: clock re-learnt */
 };
 
 struct tc_timer_cpu {
 	struct clock_event_device ced;
-	struct clock_event_device *lapic;	/* the LAPIC timer behind us */
-	unsigned int lapic_features;		/* its features before we took it */
 	struct tc_timer_dev *dev;
 	struct taxcut_et_slot *slot;
 	unsigned int cpu;
 	int irq;
-	bool attached;		/* ced is this CPU's tick device */
-	enum tc_armed armed;
+	bool attached;		/* ced registered on its CPU (it may have been unbound since) */
+	bool armed;		/* a deadline waits in the slot */
+	bool suspect;		/* the watch saw suspect_seq overdue, unfired, once */
+	u32 suspect_seq;
 	u32 seq;		/* the slot's seq as we last wrote it (even) */
 	u64 instance;		/* the agent instance whose clock c->clock maps to */
 	u64 expires;		/* guest ns of the armed deadline */
-	u64 lapic_at;		/* guest ns the LAPIC timer fires at, U64_MAX: not armed */
 	struct et_clock clock;
 	struct et_liveness live;
 	call_single_data_t forward;	/* a fire that reached another CPU */
+	call_single_data_t rescue;	/* a fire whose interrupt never came */
 	struct tc_timer_stats st;
 };
 
@@ -55,31 +50,39 @@ struct tc_timer_dev {
 	struct pci_dev *pdev;
 	struct taxcut_et_header *header;
 	u32 nr_slots;
-	unsigned int nr_cpus;		/* CPUs 0..nr_cpus-1 have a slot and a vector */
+	unsigned int nr_cpus;		/* CPUs 1..nr_cpus-1 have a slot and a vector */
 	struct tc_timer_cpu *cpus;
 	int hp_state;			/* cpuhp state, 0 when not set up */
-	u64 backstop_ns, spin_max_ns;
-	int agent_lost;			/* 1 once a CPU found the agent dead */
+	u64 spin_max_ns;
+	unsigned int watch_ms;		/* the housekeeping CPU's look at the agent */
+	int agent_lost;			/* 1 while the CPUs are off a lost agent (the watch's) */
 	struct mutex lock;		/* attach, detach, stopping; inside cpus_read_lock() */
 	bool stopping;
-	struct irq_work lost_irq_work;
-	struct work_struct lost_work;
-	struct delayed_work watch_work;	/* while lost: waits for the beat to come back */
+	bool disabled;			/* exitless_timer=0 written at runtime */
+	struct irq_work kick;		/* a served CPU asks the watch to look now */
+	struct delayed_work watch_work;	/* on the housekeeping CPU, always */
+	atomic_t calls_in_flight;	/* forward and rescue calls queued, not yet run */
+	struct et_liveness live;	/* the watch's own view of the beat */
 	atomic64_t stray_count;
 	u64 lost_beat;			/* the beat when the agent was found lost */
 	unsigned int steady_ms;		/* how long the lost agent has beaten at every look */
 	unsigned int holdoff_ms;	/* steady beating wanted before re-attaching */
 	unsigned long reattached_at;	/* jiffies */
-	unsigned int fallbacks, reattaches;
+	unsigned int fallbacks, reattaches, overdue;
 	bool pinned;			/* a CPU could not be handed back: never freed */
-	const char *lapic_name;
 };
+
+/* The CPU that keeps the kernel's own clockevent and watches the agent. */
+#define TC_HOUSEKEEPING_CPU	0
 
 /* taxcut_clockevent.c */
 int tc_clockevent_attach(struct tc_timer_cpu *c);
 void tc_clockevent_detach(struct tc_timer_cpu *c);
+bool tc_clockevent_bound(struct tc_timer_cpu *c);
 irqreturn_t tc_clockevent_irq(int irq, void *data);
+void tc_clockevent_rescue(struct tc_timer_cpu *c);
 void tc_clockevent_init_cpu(struct tc_timer_dev *dev, struct tc_timer_cpu *c, unsigned int cpu);
+int tc_broadcast_hold(void);
 
 /* taxcut_timer.c */
 void tc_timer_agent_lost(struct tc_timer_dev *dev);

