@@ -30,6 +30,7 @@ static struct tc_timer_dev *tc_timer;
 static DEFINE_MUTEX(tc_timer_lock);
 
 static int tc_exitless_set(const char *val, const struct kernel_param *kp);
+static void tc_timer_begin(struct tc_timer_dev *dev);
 
 static bool exitless_timer = true;
 static const struct kernel_param_ops tc_exitless_ops = {
@@ -339,7 +340,9 @@ static int tc_exitless_set(const char *val, const struct kernel_param *kp)
 	mutex_lock(&tc_timer_lock);
 	exitless_timer = on;
 	dev = tc_timer;
-	if (dev && dev->hp_state) {
+	if (dev && !dev->hp_state && on) {
+		tc_timer_begin(dev);	/* loaded with exitless_timer=0 */
+	} else if (dev && dev->hp_state) {
 		mutex_lock(&dev->lock);
 		dev->disabled = !on;
 		mutex_unlock(&dev->lock);
@@ -354,13 +357,14 @@ static int tc_exitless_set(const char *val, const struct kernel_param *kp)
 	return 0;
 }
 
-/* The report may be reading them: under its lock. */
+/*
+ * No report reads them: the caller holds tc_timer_lock (start) or has
+ * taken the device out of tc_timer (stop).
+ */
 static void tc_timer_free_cpus(struct tc_timer_dev *dev)
 {
-	mutex_lock(&tc_timer_lock);
 	kfree(dev->cpus);
 	dev->cpus = NULL;
-	mutex_unlock(&tc_timer_lock);
 }
 
 /* Vectors, per-CPU state and the hotplug state: the exitless timer on. */
@@ -564,17 +568,31 @@ static int tc_timer_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		goto unmap;
 	}
 	tc_timer = dev;
-	mutex_unlock(&tc_timer_lock);
 	pci_set_drvdata(pdev, dev);
 	if (slots < num_possible_cpus())
 		dev_warn(&pdev->dev, "taxcut: %u slots for %u CPUs: the others keep the LAPIC timer\n",
 			 slots, num_possible_cpus());
 	dev_info(&pdev->dev, "taxcut: timer region: %u slots, agent heartbeat every %llu us, scan %llu us\n",
 		 slots, READ_ONCE(h->heartbeat_ns) / 1000, READ_ONCE(h->scan_period_ns) / 1000);
-
-	if (!exitless_timer) {
+	if (exitless_timer)
+		tc_timer_begin(dev);
+	else
 		dev_info(&pdev->dev, "taxcut: exitless_timer=0: the LAPIC timer stays\n");
-	} else if (!READ_ONCE(h->heartbeat_ns)) {
+	mutex_unlock(&tc_timer_lock);
+	return 0;
+
+unmap:
+	memunmap(h);
+	return ret;
+}
+
+/* Under tc_timer_lock, from the probe or exitless_timer=1: the exitless timer on. */
+static void tc_timer_begin(struct tc_timer_dev *dev)
+{
+	struct taxcut_et_header *h = dev->header;
+	struct pci_dev *pdev = dev->pdev;
+
+	if (!READ_ONCE(h->heartbeat_ns)) {
 		dev_info(&pdev->dev, "taxcut: the agent has stopped: the LAPIC timer stays\n");
 	} else if (!tc_agent_beats(h)) {
 		/* started as lost: the watch attaches the CPUs if it ever beats */
@@ -589,11 +607,6 @@ static int tc_timer_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 			 tc_cpus_attached(dev), num_online_cpus(), dev->nr_cpus,
 			 TC_HOUSEKEEPING_CPU, dev->watch_ms);
 	}
-	return 0;
-
-unmap:
-	memunmap(h);
-	return ret;
 }
 
 static void tc_timer_remove(struct pci_dev *pdev)

@@ -5,7 +5,8 @@
 #             of taxcut-et, the device removed and rescanned, CPU offline
 #             and online, exitless_timer=0 and =1 at runtime, all while
 #             timers run; taxcut then stays loaded (taxcut-bc)
-#   baseline  the same steady state with exitless_timer=0 (the LAPIC timer)
+#   baseline  the same steady state with exitless_timer=0 (the LAPIC timer),
+#             then exitless_timer=1 written: the exitless timer starts
 #   kill      the host kills the agent mid-run: fallback, no timer lost
 #   pause     the host stops the agent until every served CPU is back on
 #             its LAPIC timer: fallback, then re-attach when it resumes
@@ -125,7 +126,12 @@ if [ "$case" = baseline ]; then
 	ok $? "exitless_timer=0 leaves the LAPIC timer in place"
 	steady lapic
 	accuracy_ok "the steady state on the LAPIC timer"
-	check "taxcut unloads" rmmod taxcut
+	# switched on at runtime, the device's exitless timer starts then
+	echo 1 >/sys/module/taxcut/parameters/exitless_timer
+	ok $? "exitless_timer=1 written at runtime"
+	wait_for "the exitless timer starts: the served CPUs on taxcut-et" 5 attached $served
+	accuracy 2 1000 10000
+	accuracy_ok "after the runtime start"
 	return 0
 fi
 
