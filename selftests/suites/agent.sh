@@ -84,7 +84,7 @@ ms=$((($(date +%s%N) - s0) / 1000000))
 expect "SIGTERM: exit status 0 ($rc) within 2 s ($ms ms)" eval "[ $rc -eq 0 ] && [ $ms -lt 2000 ]"
 expect "SIGTERM: the sockets are removed" eval "[ ! -e '$out/vm0.sock' ] && [ ! -e '$out/vm1.sock' ]"
 expect "the log names connections, the refusal and the stop" \
-	eval "grep -q 'vm0: guest 1 connected: 4 vCPUs' '$out/scan.log' &&
+	eval "grep -q 'vm0: connection 1 connected: 4 vCPUs' '$out/scan.log' &&
 	      grep -q 'refused a second connection' '$out/scan.log' &&
 	      grep -q 'stats vm1 slot' '$out/scan.log' && grep -q 'stopped' '$out/scan.log'"
 sed 's/^/# /' "$out/scan.log" | grep -v ' slot ' | head -n 20

@@ -11,6 +11,7 @@
  * Usage: taxcut-agent --help. Design: docs/exitless-timer.md.
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -37,6 +38,7 @@
 #include "scan.h"
 
 #define MAX_VMS 16
+#define CLOCK_SHIFT_MAX_S	(100 * 24 * 3600)	/* 100 days */
 
 static const char usage[] =
 "NAME\n"
@@ -44,7 +46,7 @@ static const char usage[] =
 "\n"
 "SYNOPSIS\n"
 "    taxcut-agent --vm NAME=SOCKET:VCPUS [--vm ...] [--poll [--cpu N] | --scan-us P]\n"
-"                 [--stats] [--verbose]\n"
+"                 [--clock-shift-s S] [--stats] [--verbose]\n"
 "\n"
 "DESCRIPTION\n"
 "    For each --vm, listens on the UNIX socket SOCKET (created mode 0600) as\n"
@@ -63,13 +65,19 @@ static const char usage[] =
 "    --scan-us P             scan every P microseconds (50..100000) and sleep\n"
 "                            until the next due deadline in between\n"
 "                            (default 250)\n"
+"    --clock-shift-s S       run the agent's clock S seconds (may be negative)\n"
+"                            off the host's CLOCK_MONOTONIC, as a host booted\n"
+"                            at another time would (migration tests)\n"
 "    --stats                 print statistics at exit (and on SIGUSR1)\n"
 "    --verbose               log every connection step\n"
 "    --help                  this text\n"
 "\n"
 "QEMU\n"
 "    -chardev socket,path=SOCKET,id=tcet\n"
-"    -device ivshmem-doorbell,chardev=tcet,vectors=VCPUS\n"
+"    -device ivshmem-doorbell,chardev=tcet,vectors=VCPUS,master=on\n"
+"    master=on makes the VM migratable: the region then travels with it, and\n"
+"    the destination's agent sees it arrive (a new instance, every armed\n"
+"    deadline fired once and written again in its clock).\n"
 "\n"
 "SIGNALS\n"
 "    SIGTERM, SIGINT  mark every region stopped (guests fall back to their\n"
@@ -92,6 +100,7 @@ struct vm {
 	int evfd[TAXCUT_ET_MAX_SLOTS];
 	struct et_region region;
 	uint64_t connects, disconnects, refused, eventfd_errors;
+	uint64_t restores;	/* of earlier guests' regions */
 };
 
 static struct vm vms[MAX_VMS];
@@ -99,6 +108,14 @@ static unsigned int nr_vms;
 static bool poll_mode, want_stats, verbose;
 static int pin_cpu = -1;
 static uint64_t scan_ns = 250000;
+static int64_t clock_shift_ns;
+
+/*
+ * The peer ID every guest gets. Each socket serves one guest, so it is the
+ * first and only peer of its region, and QEMU accepts master=on (the
+ * region migrated with the VM) only from peer 0.
+ */
+#define GUEST_PEER_ID	0
 
 /*
  * How often the agent promises to beat: its pass runs every scan period
@@ -124,7 +141,8 @@ static uint64_t now_ns(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	/* main() checked that the shift keeps the clock positive */
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec + (uint64_t)clock_shift_ns;
 }
 
 /*
@@ -229,8 +247,11 @@ static void drop_client(struct vm *vm, const char *why)
 
 	if (vm->client_fd < 0)
 		return;
-	if (vm->mem)
+	if (vm->mem) {
 		et_region_stop(&vm->region);
+		vm->restores += vm->region.restores;
+		vm->region.restores = 0;
+	}
 	release_region(vm);
 	close(vm->client_fd);
 	vm->client_fd = -1;
@@ -240,7 +261,7 @@ static void drop_client(struct vm *vm, const char *why)
 		vm->evfd[v] = -1;
 	}
 	vm->disconnects++;
-	say("%s: guest %" PRId64 " %s", vm->name, vm->client_id, why);
+	say("%s: connection %" PRId64 " %s", vm->name, vm->client_id, why);
 }
 
 static void accept_client(struct vm *vm)
@@ -254,7 +275,7 @@ static void accept_client(struct vm *vm)
 	if (vm->client_fd >= 0) {
 		/* a second QEMU on one region would share one guest's timers */
 		vm->refused++;
-		say("%s: refused a second connection (guest %" PRId64 " holds the region)",
+		say("%s: refused a second connection (connection %" PRId64 " holds the region)",
 		    vm->name, vm->client_id);
 		close(fd);
 		return;
@@ -283,19 +304,19 @@ static void accept_client(struct vm *vm)
 	if (!err)
 		err = ivshmem_send(fd, IVSHMEM_PROTOCOL_VERSION, -1);
 	if (!err)
-		err = ivshmem_send(fd, vm->client_id, -1);
+		err = ivshmem_send(fd, GUEST_PEER_ID, -1);
 	if (!err)
 		err = ivshmem_send(fd, -1, vm->shm_fd);
 	/* no other peers; then the guest's own vectors */
 	for (v = 0; v < vm->vcpus && !err; v++)
-		err = ivshmem_send(fd, vm->client_id, vm->evfd[v]);
+		err = ivshmem_send(fd, GUEST_PEER_ID, vm->evfd[v]);
 	if (err) {
-		say("%s: handshake with guest %" PRId64 " failed: %s", vm->name, vm->client_id,
+		say("%s: handshake on connection %" PRId64 " failed: %s", vm->name, vm->client_id,
 		    strerror(-err));
 		drop_client(vm, "dropped");
 		return;
 	}
-	say("%s: guest %" PRId64 " connected: %u vCPUs, region %zu bytes", vm->name,
+	say("%s: connection %" PRId64 " connected: %u vCPUs, region %zu bytes", vm->name,
 	    vm->client_id, vm->vcpus, vm->size);
 }
 
@@ -310,7 +331,7 @@ static void client_readable(struct vm *vm)
 	else if (n < 0 && errno != EAGAIN && errno != EINTR)
 		drop_client(vm, "connection failed");
 	else if (n > 0 && verbose)
-		say("%s: ignored %zd bytes from guest %" PRId64, vm->name, n, vm->client_id);
+		say("%s: ignored %zd bytes on connection %" PRId64, vm->name, n, vm->client_id);
 }
 
 static void fire(void *ctx, uint32_t slot)
@@ -331,8 +352,9 @@ static void print_stats(void)
 		struct vm *vm = &vms[i];
 
 		say("stats %s: connects %" PRIu64 " disconnects %" PRIu64 " refused %" PRIu64
-		    " eventfd_errors %" PRIu64, vm->name, vm->connects, vm->disconnects,
-		    vm->refused, vm->eventfd_errors);
+		    " eventfd_errors %" PRIu64 " restores %" PRIu64, vm->name, vm->connects,
+		    vm->disconnects, vm->refused, vm->eventfd_errors,
+		    vm->restores + vm->region.restores);
 		for (v = 0; v < vm->vcpus; v++) {
 			struct et_slot_state *s = &vm->region.slot[v];
 
@@ -458,11 +480,14 @@ int main(int argc, char **argv)
 		{ "poll", no_argument, NULL, 'p' },
 		{ "cpu", required_argument, NULL, 'c' },
 		{ "scan-us", required_argument, NULL, 's' },
+		{ "clock-shift-s", required_argument, NULL, 'o' },
 		{ "stats", no_argument, NULL, 'S' },
 		{ "verbose", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct timespec mono;
+	long long shift_s;
 	sigset_t sigs;
 	unsigned int i;
 	char *end;
@@ -495,6 +520,19 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'o':
+			/* digits with an optional '-': strtoll alone takes spaces and '+' */
+			shift_s = strtoll(optarg, &end, 10);
+			if (*end || !optarg[optarg[0] == '-'] ||
+			    !isdigit((unsigned char)optarg[optarg[0] == '-']) ||
+			    shift_s < -CLOCK_SHIFT_MAX_S ||
+			    shift_s > CLOCK_SHIFT_MAX_S) {
+				say("bad --clock-shift-s '%s' (-%d to %d)", optarg,
+				    CLOCK_SHIFT_MAX_S, CLOCK_SHIFT_MAX_S);
+				return 2;
+			}
+			clock_shift_ns = shift_s * 1000000000ll;
+			break;
 		case 'S':
 			want_stats = true;
 			break;
@@ -511,6 +549,12 @@ int main(int argc, char **argv)
 	}
 	if (!nr_vms || optind != argc) {
 		fputs(usage, stderr);
+		return 2;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	if (clock_shift_ns < 0 && mono.tv_sec + clock_shift_ns / 1000000000ll < 1) {
+		say("--clock-shift-s %lld would take the clock below 0 (up %lld s)",
+		    (long long)(clock_shift_ns / 1000000000ll), (long long)mono.tv_sec);
 		return 2;
 	}
 	if (pin_cpu >= 0) {
@@ -543,6 +587,8 @@ int main(int argc, char **argv)
 		}
 		say("%s: listening on %s for %u vCPUs", vms[i].name, vms[i].path, vms[i].vcpus);
 	}
+	if (clock_shift_ns)
+		say("clock shifted by %lld s", (long long)(clock_shift_ns / 1000000000ll));
 	if (poll_mode)
 		say("busy-poll mode%s", pin_cpu >= 0 ? " (pinned)" : "");
 	else

@@ -36,14 +36,22 @@ size_t et_region_size(uint32_t nr_slots)
 	return size;
 }
 
-static void publish_header(struct et_region *r, uint64_t now_ns, uint64_t next_look_ns)
+/* splitmix64's step: a new instance from the last, never 0 */
+static uint64_t next_instance(uint64_t x)
+{
+	do {
+		x += 0x9e3779b97f4a7c15ull;
+		x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+		x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+		x ^= x >> 31;
+	} while (!x);
+	return x;
+}
+
+static void store_header_fields(struct et_region *r, uint64_t now_ns, uint64_t next_look_ns)
 {
 	volatile struct taxcut_et_header *h = header(r);
 
-	/*
-	 * Rewritten every pass: a guest scribbling here, or a region copied
-	 * in from another host by a migration, changes nothing for long.
-	 */
 	h->magic = TAXCUT_ET_MAGIC;
 	h->version = TAXCUT_ET_VERSION;
 	h->nr_slots = r->nr_slots;
@@ -53,13 +61,114 @@ static void publish_header(struct et_region *r, uint64_t now_ns, uint64_t next_l
 	STORE(h->horizon_ns, next_look_ns);
 	/* after its clock: a guest that acquires a new instance reads that clock */
 	STORE(h->instance, r->instance);
-	STORE(h->heartbeat, ++r->heartbeat);
+}
+
+/*
+ * The region's contents came from elsewhere: a migration writes the
+ * source's region over this one, a loaded snapshot writes the region as it
+ * was. The guest's slots and sequence numbers are then another history
+ * than the one remembered here (a remembered fired_seq could match a
+ * restored slot's and drop its deadline). So the region starts a new
+ * instance: every armed slot is foreign, fired at once, and the guest
+ * writes it again in this clock.
+ */
+static void restored(struct et_region *r)
+{
+	uint32_t n;
+
+	r->restores++;
+	r->instance = next_instance(r->instance);
+	r->seen_current = false;
+	for (n = 0; n < r->nr_slots; n++) {
+		r->slot[n].fired_seq_valid = false;
+		r->slot[n].foreign_gap_ns = 0;	/* a new history: fired at once */
+	}
+}
+
+/*
+ * The beat after a restore: random again, so no later copy of the source's
+ * region (its pass count may run in step with this one) can match it.
+ */
+static uint64_t fresh_beat(const struct et_region *r, uint64_t found)
+{
+	uint64_t beat = next_instance(r->instance ^ found);
+
+	return beat == found ? beat + 1 : beat;
+}
+
+/*
+ * The header's heartbeat is this agent's alone (it starts at a random
+ * value): if it is not what the agent stored last, the region was rewritten
+ * from outside. Looked at before the fields are stored, so a restore found
+ * publishes the new instance at once, and checked again by the beat's
+ * compare-and-swap, so a rewrite landing while they are stored is not lost.
+ * The guest always sees the beat change.
+ * A guest scribbling on the header gets only its own slots fired early.
+ */
+static void publish_header(struct et_region *r, uint64_t now_ns, uint64_t next_look_ns)
+{
+	volatile struct taxcut_et_header *h = header(r);
+	uint64_t found = LOAD(h->heartbeat), beat = found + 1;
+
+	if (found != r->heartbeat) {
+		restored(r);
+		beat = fresh_beat(r, found);
+	}
+	store_header_fields(r, now_ns, next_look_ns);
+	if (!__atomic_compare_exchange_n(&h->heartbeat, &found, beat, false,
+					 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+		restored(r);
+		beat = fresh_beat(r, found);
+		store_header_fields(r, now_ns, next_look_ns);
+		STORE(h->heartbeat, beat);
+	}
+	r->heartbeat = beat;
 	/*
 	 * The horizon before any slot load: a guest stores its slot, fences,
 	 * then loads the horizon. Either this pass sees its deadline or the
 	 * guest sees this promise (docs/exitless-timer.md, "the horizon").
 	 */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+/*
+ * Whether seq's deadline was fired already: the agent's own memory, trusted
+ * only while the slot's agent line still holds what the agent stored there
+ * (a restore that slipped in after this pass's beat rewrites it).
+ */
+static bool already_fired(volatile struct taxcut_et_slot *s, const struct et_slot_state *st,
+			  uint32_t seq)
+{
+	return st->fired_seq_valid && seq == st->fired_seq &&
+	       LOAD(s->fired_seq) == st->fired_seq && LOAD(s->fired) == st->fired;
+}
+
+/*
+ * A deadline in another instance's clock (the agent restarted on a kept
+ * region, or the region was restored) means nothing here: it is due now,
+ * the guest finds it early and writes it again in this clock. Until it
+ * does, it fires again at a doubling gap, 1 ms to 1 s: its first interrupt
+ * may be lost while a migrated VM's vectors are restored. Then it is left
+ * to the guest's watch (a CPU that left a deadline behind, or a guest that
+ * keeps its slots foreign, gets no interrupt per second forever), until
+ * the slot holds another sequence number or the region another history.
+ */
+static bool foreign_due(const struct et_slot_state *st, uint32_t seq, uint64_t now_ns)
+{
+	return !st->foreign_gap_ns || seq != st->foreign_seq || now_ns >= st->foreign_next_ns;
+}
+
+static void foreign_fired(struct et_slot_state *st, uint32_t seq, uint64_t now_ns)
+{
+	if (!st->foreign_gap_ns || seq != st->foreign_seq)
+		st->foreign_gap_ns = ET_FOREIGN_GAP_MIN_NS;
+	else if (st->foreign_gap_ns < ET_FOREIGN_GAP_MAX_NS)
+		st->foreign_gap_ns *= 2;
+	else
+		st->foreign_gap_ns = UINT64_MAX;	/* given up on */
+	st->foreign_seq = seq;
+	st->foreign_next_ns = st->foreign_gap_ns == UINT64_MAX ? UINT64_MAX
+							       : now_ns + st->foreign_gap_ns;
 }
 
 bool et_region_init(struct et_region *r, volatile void *mem, size_t size, uint32_t nr_slots,
@@ -77,7 +186,10 @@ bool et_region_init(struct et_region *r, volatile void *mem, size_t size, uint32
 	r->scan_period_ns = scan_period_ns;
 	r->min_refire_ns = 10000;
 	r->instance = instance;
+	/* from the random instance: another agent's region never matches it */
+	r->heartbeat = next_instance(instance);
 	memset((void *)mem, 0, size);
+	STORE(header(r)->heartbeat, r->heartbeat);
 	publish_header(r, now_ns, now_ns);
 	return true;
 }
@@ -93,7 +205,7 @@ uint64_t et_scan(struct et_region *r, uint64_t now_ns, uint64_t next_look_ns,
 		 et_fire_fn fire, void *ctx)
 {
 	uint64_t earliest = UINT64_MAX;
-	uint32_t n;
+	uint32_t n, m;
 
 	publish_header(r, now_ns, next_look_ns);
 	for (n = 0; n < r->nr_slots; n++) {
@@ -101,6 +213,7 @@ uint64_t et_scan(struct et_region *r, uint64_t now_ns, uint64_t next_look_ns,
 		struct et_slot_state *st = &r->slot[n];
 		uint64_t deadline, instance;
 		uint32_t seq1, seq2;
+		bool foreign;
 
 		seq1 = LOAD(s->seq);
 		deadline = LOAD(s->deadline_ns);
@@ -108,22 +221,30 @@ uint64_t et_scan(struct et_region *r, uint64_t now_ns, uint64_t next_look_ns,
 		seq2 = LOAD(s->seq);
 		if ((seq1 & 1) || seq1 != seq2 || deadline == 0)
 			continue;	/* being written, or nothing armed: next pass */
-		if (st->fired_any && seq1 == st->fired_seq)
-			continue;	/* already fired */
-		/*
-		 * A deadline in another instance's clock (the agent restarted on
-		 * a kept region, or the VM came from another host) means nothing
-		 * here: fire it now, the guest finds it early and writes it again
-		 * in this clock.
-		 */
-		if (instance != r->instance) {
-			st->foreign++;
+		foreign = instance != r->instance;
+		if (foreign) {
+			if (!foreign_due(st, seq1, now_ns))
+				continue;
 			deadline = now_ns;
-		}
-		if (deadline > now_ns) {
-			if (deadline < earliest)
-				earliest = deadline;
-			continue;
+		} else {
+			st->foreign_gap_ns = 0;
+			if (!r->seen_current) {
+				/*
+				 * The guest writes in this instance: the VM runs
+				 * here now (a migration's copies are over), so
+				 * what is still foreign fires again at once.
+				 */
+				r->seen_current = true;
+				for (m = 0; m < r->nr_slots; m++)
+					r->slot[m].foreign_gap_ns = 0;
+			}
+			if (already_fired(s, st, seq1))
+				continue;
+			if (deadline > now_ns) {
+				if (deadline < earliest)
+					earliest = deadline;
+				continue;
+			}
 		}
 		if (st->fired_any && now_ns - st->last_fire_ns < r->min_refire_ns) {
 			st->rate_limited++;
@@ -131,6 +252,12 @@ uint64_t et_scan(struct et_region *r, uint64_t now_ns, uint64_t next_look_ns,
 				earliest = st->last_fire_ns + r->min_refire_ns;
 			continue;
 		}
+		if (foreign) {
+			foreign_fired(st, seq1, now_ns);
+			st->foreign++;
+		}
+		/* a foreign deadline fires again until rewritten: no dedup */
+		st->fired_seq_valid = !foreign;
 		st->fired_any = true;
 		st->fired_seq = seq1;
 		st->last_fire_ns = now_ns;

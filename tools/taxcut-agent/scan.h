@@ -15,24 +15,30 @@
 /* What the agent remembers per slot: never read back from shared memory. */
 struct et_slot_state {
 	uint32_t fired_seq;
+	bool fired_seq_valid;	/* fired_seq is of the region's current history */
 	bool fired_any;
 	uint64_t last_fire_ns;	/* rate limit */
 	uint64_t fired;
 	uint64_t rate_limited;
 	uint64_t late_max_ns;	/* now - deadline when fired */
 	uint64_t late_sum_ns;
-	uint64_t foreign;	/* deadlines of another instance's clock, fired at once */
+	uint64_t foreign;	/* fires of deadlines in another instance's clock */
+	uint32_t foreign_seq;		/* the foreign deadline the gap is of */
+	uint64_t foreign_gap_ns;	/* between its fires; 0: none yet */
+	uint64_t foreign_next_ns;	/* its next fire, not before */
 };
 
 struct et_region {
 	volatile void *mem;	/* the shared mapping; the guest writes it */
 	size_t size;
 	uint32_t nr_slots;	/* the agent's own count, from its configuration */
-	uint64_t heartbeat;
+	uint64_t heartbeat;	/* as stored last; starts at a random value */
 	uint64_t heartbeat_ns;
 	uint64_t scan_period_ns;
 	uint64_t min_refire_ns;	/* at most one interrupt per slot per this */
 	uint64_t instance;	/* this agent's, never 0 */
+	uint64_t restores;	/* the region found rewritten from outside */
+	bool seen_current;	/* a slot written in this instance since the last restore */
 	struct et_slot_state slot[TAXCUT_ET_MAX_SLOTS];
 };
 
@@ -53,10 +59,23 @@ void et_region_stop(struct et_region *r);
 typedef void (*et_fire_fn)(void *ctx, uint32_t slot);
 
 /*
- * One pass at @now_ns: refreshes the header, promises to look again before
- * @next_look_ns (the region's horizon), fires every due deadline (calls
- * @fire at most once per slot). Returns the earliest pending deadline not yet due
- * (UINT64_MAX if none), so a scanning agent may wake for it.
+ * The first and last gap between fires of a deadline left in another
+ * instance's clock: fired at once, then again (the interrupt may be lost
+ * while a migrated VM's vectors are restored), each gap twice the last,
+ * until the guest writes it in this clock; after the last, no more.
+ */
+#define ET_FOREIGN_GAP_MIN_NS	1000000ull
+#define ET_FOREIGN_GAP_MAX_NS	1000000000ull
+
+/*
+ * One pass at @now_ns: refreshes the header, finding whether the region
+ * still held the header this agent wrote last (else it was restored from
+ * elsewhere: a migration into this host, a snapshot loaded; the region then
+ * gets a new instance, so every armed slot is foreign), promises to look
+ * again before @next_look_ns (the region's horizon), fires every due
+ * deadline (calls @fire at most once per slot). Returns the earliest
+ * pending deadline not yet due (UINT64_MAX if none), so a scanning agent
+ * may wake for it.
  */
 uint64_t et_scan(struct et_region *r, uint64_t now_ns, uint64_t next_look_ns,
 		 et_fire_fn fire, void *ctx);
