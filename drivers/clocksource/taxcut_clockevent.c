@@ -110,7 +110,11 @@ static int tc_shutdown(struct clock_event_device *ced)
 {
 	struct tc_timer_cpu *c = container_of(ced, struct tc_timer_cpu, ced);
 
-	if (c->armed)
+	/*
+	 * A fired deadline stays in the slot until the next write: cleared
+	 * too, or a restore of the region would make it foreign and fired.
+	 */
+	if (c->armed || READ_ONCE(c->slot->deadline_ns))
 		tc_slot_write(c, 0);
 	c->armed = false;
 	return 0;
@@ -172,6 +176,8 @@ static void tc_forwarded(void *data)
 
 	if (tc_fired_is_ours(c)) {
 		c->st.forwarded++;
+		/* not here: a vector that always lands elsewhere does not deliver */
+		WRITE_ONCE(c->unanswered, c->unanswered + 1);
 		tc_program(c, c->expires);
 	}
 	/* done with c: the device may go (tc_timer_stop waits for this) */
@@ -189,24 +195,45 @@ static void tc_call_cpu(struct tc_timer_cpu *c, call_single_data_t *csd)
 /*
  * On the slot's CPU, sent by the housekeeping CPU's watch: the agent fired
  * the armed deadline long ago, but its interrupt never came (an MSI lost
- * on its way, as in a vector's move between CPUs). Written again, it is
- * due: the agent fires it at its next look.
+ * on its way, as in a vector's move between CPUs or while a migrated VM's
+ * vectors are restored), or the deadline is still in another agent
+ * instance's clock. Written again, in the current clock, the agent fires
+ * it when due.
  */
+/* The armed deadline the watch saw is still armed and needs writing again. */
+static bool tc_rescue_needed(struct tc_timer_cpu *c, bool *fired)
+{
+	/* the agent releases its instance: pairs as in tc_agent_reading */
+	u64 instance = smp_load_acquire(&c->dev->header->instance);
+
+	/* only the deadline the watch saw: one armed since may be on its way */
+	if (!c->armed || c->seq != READ_ONCE(c->rescue_seq))
+		return false;
+	/* pairs with the agent's release of fired_seq */
+	*fired = smp_load_acquire(&c->slot->fired_seq) == c->seq;
+	return *fired || c->instance != instance;
+}
+
 static void tc_rescued(void *data)
 {
 	struct tc_timer_cpu *c = data;
+	bool fired;
 
-	/* pairs with the agent's release of fired_seq; else delivered meanwhile */
-	if (c->armed && smp_load_acquire(&c->slot->fired_seq) == c->seq) {
+	if (tc_rescue_needed(c, &fired)) {
 		c->st.rescued++;
+		/* fired, never delivered: the watch reads it; an arrival resets it */
+		if (fired)
+			WRITE_ONCE(c->unanswered, c->unanswered + 1);
 		tc_program(c, c->expires);
 	}
 	atomic_dec(&c->dev->calls_in_flight);
 }
 
-/* From the watch, on the housekeeping CPU. */
-void tc_clockevent_rescue(struct tc_timer_cpu *c)
+/* From the watch, on the housekeeping CPU: for the deadline of slot @seq. */
+void tc_clockevent_rescue(struct tc_timer_cpu *c, u32 seq)
 {
+	/* before the call: the IPI orders it for tc_rescued */
+	WRITE_ONCE(c->rescue_seq, seq);
 	tc_call_cpu(c, &c->rescue);
 }
 
@@ -216,6 +243,8 @@ irqreturn_t tc_clockevent_irq(int irq, void *data)
 	struct tc_timer_cpu *c = data;
 
 	if (likely(c->cpu == smp_processor_id())) {
+		/* any arrival here, stale or not, shows the vector delivers */
+		WRITE_ONCE(c->unanswered, 0);
 		tc_slot_fired(c);
 		return IRQ_HANDLED;
 	}
@@ -277,6 +306,7 @@ int tc_clockevent_attach(struct tc_timer_cpu *c)
 	/* a fresh seq after the agent's last fired one, whatever an earlier load wrote */
 	c->seq = (READ_ONCE(c->slot->seq) + 2) & ~1u;
 	c->armed = false;
+	WRITE_ONCE(c->unanswered, 0);
 	memset(&c->live, 0, sizeof(c->live));
 	memset(&c->clock, 0, sizeof(c->clock));
 	c->instance = smp_load_acquire(&c->dev->header->instance);	/* the agent's release */

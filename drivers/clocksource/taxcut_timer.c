@@ -50,6 +50,8 @@ MODULE_PARM_DESC(timer_watch_ms,
 #define TC_LOST_WATCH_MS 100	/* while the agent is lost: how often to look for it */
 /* a deadline the agent's clock passed this long ago without a fire: agent failing */
 #define TC_OVERDUE_NS	(10 * NSEC_PER_MSEC)
+/* rescues of one CPU with no fire delivered in between: its vector is dead */
+#define TC_UNANSWERED_MAX	3
 /*
  * How long a lost agent must beat at every look before the CPUs go back to
  * it: 1 s after the first fallback, doubling with each further one up to
@@ -226,6 +228,34 @@ static u64 tc_overdue_grace(struct tc_timer_dev *dev)
 }
 
 /*
+ * Fires acted on by @c's CPU (rescued, or forwarded from another CPU) with
+ * no interrupt arriving on it in between: counted by that CPU, not here,
+ * since a vCPU the host does not run for a while runs neither.
+ */
+static bool tc_vector_dead(struct tc_timer_dev *dev, struct tc_timer_cpu *c)
+{
+	if (READ_ONCE(c->unanswered) < TC_UNANSWERED_MAX)
+		return false;
+	dev->overdue++;
+	return true;
+}
+
+/*
+ * Ask @c's CPU to write slot @seq again. False, and nothing sent, when
+ * rescues went unanswered (no fire delivered since) TC_UNANSWERED_MAX
+ * times: the CPU's vector does not deliver (on KVM, an irqfd not wired
+ * again after a migration, say), and rescuing for ever would leave its
+ * timers to the rescues' pace.
+ */
+static bool tc_rescue(struct tc_timer_dev *dev, struct tc_timer_cpu *c, u32 seq)
+{
+	if (tc_vector_dead(dev, c))
+		return false;
+	tc_clockevent_rescue(c, seq);
+	return true;
+}
+
+/*
  * The housekeeping CPU's watch while the CPUs are on the agent: it beats,
  * and no slot waits past its deadline unfired. The served CPUs have no
  * other timer: this is what notices an agent gone while they sleep.
@@ -251,16 +281,41 @@ static const char *tc_watch_served(struct tc_timer_dev *dev)
 		struct taxcut_et_slot *s = c->slot;
 		u32 seq = smp_load_acquire(&s->seq);	/* its CPU's release */
 
-		if ((seq & 1) || !tc_clockevent_bound(c) ||
-		    READ_ONCE(s->instance) != instance ||
-		    !et_overdue(READ_ONCE(s->deadline_ns), agent_now, grace)) {
+		if ((seq & 1) || !tc_clockevent_bound(c) || !READ_ONCE(s->deadline_ns)) {
+			c->suspect = false;
+			c->foreign = false;
+			continue;
+		}
+		if (tc_vector_dead(dev, c))
+			return "fires, but its interrupts do not arrive";
+		if (READ_ONCE(s->instance) != instance) {
+			/*
+			 * Armed in another instance's clock (a migration, a
+			 * loaded snapshot): the agent fires it at once, but
+			 * that interrupt may be lost while the VM's vectors are
+			 * restored. Seen twice, the CPU writes it again in this
+			 * clock.
+			 */
+			c->suspect = false;
+			if (c->foreign && c->foreign_seq == seq) {
+				c->foreign = false;
+				if (READ_ONCE(c->armed) && !tc_rescue(dev, c, seq))
+					return "fires, but its interrupts do not arrive";
+				continue;
+			}
+			c->foreign = true;
+			c->foreign_seq = seq;
+			continue;
+		}
+		c->foreign = false;
+		if (!et_overdue(READ_ONCE(s->deadline_ns), agent_now, grace)) {
 			c->suspect = false;
 			continue;
 		}
 		if (READ_ONCE(s->fired_seq) == seq) {
 			/* fired, never taken: the CPU writes it again (racy reads: it checks) */
-			if (READ_ONCE(c->armed))
-				tc_clockevent_rescue(c);
+			if (READ_ONCE(c->armed) && !tc_rescue(dev, c, seq))
+				return "fires, but its interrupts do not arrive";
 			continue;
 		}
 		if (!c->suspect || c->suspect_seq != seq) {

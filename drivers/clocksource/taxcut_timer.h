@@ -22,7 +22,7 @@ struct tc_timer_stats {
 	u64 early_spins, early_reprograms, early_max_ns;
 	u64 stale;		/* interrupts for a deadline no longer armed */
 	u64 forwarded;		/* fired deadlines whose interrupt reached another CPU */
-	u64 rescued;		/* fired deadlines whose interrupt never came: written again */
+	u64 rescued;		/* fired, never delivered, or foreign: written again */
 	u64 new_instance;	/* the agent's instance changed: clock re-learnt */
 };
 
@@ -36,6 +36,10 @@ struct tc_timer_cpu {
 	bool armed;		/* a deadline waits in the slot */
 	bool suspect;		/* the watch saw suspect_seq overdue, unfired, once */
 	u32 suspect_seq;
+	bool foreign;		/* the watch saw foreign_seq in another instance's clock, once */
+	u32 foreign_seq;
+	u32 rescue_seq;		/* the seq the watch's rescue is for */
+	unsigned int unanswered;	/* fires rescued or forwarded since an arrival */
 	u32 seq;		/* the slot's seq as we last wrote it (even) */
 	u64 instance;		/* the agent instance whose clock c->clock maps to */
 	u64 expires;		/* guest ns of the armed deadline */
@@ -80,7 +84,7 @@ int tc_clockevent_attach(struct tc_timer_cpu *c);
 void tc_clockevent_detach(struct tc_timer_cpu *c);
 bool tc_clockevent_bound(struct tc_timer_cpu *c);
 irqreturn_t tc_clockevent_irq(int irq, void *data);
-void tc_clockevent_rescue(struct tc_timer_cpu *c);
+void tc_clockevent_rescue(struct tc_timer_cpu *c, u32 seq);
 void tc_clockevent_init_cpu(struct tc_timer_dev *dev, struct tc_timer_cpu *c, unsigned int cpu);
 int tc_broadcast_hold(void);
 

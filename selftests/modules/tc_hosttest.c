@@ -32,6 +32,7 @@
 #include <linux/cpumask.h>
 #include <linux/delay.h>
 #include <linux/hrtimer.h>
+#include <linux/interrupt.h>
 #include <linux/io.h>
 #include <linux/hardirq.h>
 #include <linux/sched/task.h>
@@ -53,7 +54,7 @@
 
 static char *run = "abi";
 module_param(run, charp, 0444);
-MODULE_PARM_DESC(run, "abi, exits, ipi, lock, mark, park or stress");
+MODULE_PARM_DESC(run, "abi, exits, ipi, lock, mark, park, stress, irq_off or irq_on");
 static int iterations = 500;
 module_param(iterations, int, 0444);
 MODULE_PARM_DESC(iterations, "workload iterations (ipi, lock)");
@@ -75,6 +76,11 @@ MODULE_PARM_DESC(force_halt,
 static int label;
 module_param(label, int, 0444);
 MODULE_PARM_DESC(label, "mark: the label to take");
+
+/* run=irq_off / irq_on: a vector that stops delivering, and comes back */
+static int irq;
+module_param(irq, int, 0444);
+MODULE_PARM_DESC(irq, "irq_off, irq_on: the Linux irq to disable or enable again");
 
 static int seconds = 60;
 module_param(seconds, int, 0444);
@@ -882,9 +888,13 @@ static int __init tc_hosttest_init(void)
 		run_park();
 	else if (!strcmp(run, "stress") && seconds > 0)
 		run_stress();
+	else if (!strcmp(run, "irq_off") && irq > 0)
+		disable_irq(irq);	/* its interrupts stay pending */
+	else if (!strcmp(run, "irq_on") && irq > 0)
+		enable_irq(irq);
 	else {
-		pr_err("run=%s seconds=%d: expected abi, exits, ipi, lock, mark, park or stress (seconds > 0)\n",
-		       run, seconds);
+		pr_err("run=%s seconds=%d irq=%d: expected abi, exits, ipi, lock, mark, park, stress (seconds > 0), irq_off or irq_on (irq > 0)\n",
+		       run, seconds, irq);
 		return -EINVAL;
 	}
 	pr_info("# done: %u failed\n", failures);
