@@ -63,7 +63,7 @@ sed 's/^/  /' "$out/agent.log"
 "$lib/boot.sh" --out "$out/timer" --qemu "$qemu" --kernel "$(kernel_image "$k")" \
 	--initrd "$out/timer.cpio.gz" --cpu max,kvm=on,monitor=off --smp 4 --tests demo_timer \
 	--timeout 180 --emu on \
-	--qemu-args "-chardev socket,path=$sock,id=tcet -device ivshmem-doorbell,chardev=tcet,vectors=4"
+	--qemu-args "-chardev socket,path=$sock,id=tcet -device ivshmem-doorbell,chardev=tcet,vectors=4,master=on"
 kill -TERM $agent 2>/dev/null || true
 wait $agent || true
 tr -d '\r' <"$out/timer/tap.log" | sed -n 's/^# //p; s/^\(not ok\|ok\) - /\1: /p'

@@ -24,6 +24,7 @@ if ! make -s -C "$TAXCUT_TOP/tools/taxcut-agent" O="$TAXCUT_BUILD/agent" >"$out/
 	exit 0
 fi
 agent=$TAXCUT_BUILD/agent/taxcut-agent
+qmp=$TAXCUT_TOP/tools/taxcut-agent/taxcut-qmp
 
 k=debian-6.1
 prepare $k || exit 0
@@ -34,13 +35,13 @@ sock=$out/vm.sock
 pid=$!
 for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
 boot region $m timer_region --append "ignore_loglevel TIMER_EXPECT=region" \
-	--qemu-args "-chardev socket,path=$sock,id=tcet -device ivshmem-doorbell,chardev=tcet,vectors=4"
+	--qemu-args "-chardev socket,path=$sock,id=tcet -device ivshmem-doorbell,chardev=tcet,vectors=4,master=on"
 kill -TERM $pid
 wait $pid
 rc=$?
 sed 's/^/# /' "$out/agent.log" | grep -v ' slot '
 expect "$suite/region: the agent served one guest and stopped cleanly ($rc)" \
-	eval "[ $rc -eq 0 ] && grep -q 'guest: guest 1 connected: 4 vCPUs' '$out/agent.log'"
+	eval "[ $rc -eq 0 ] && grep -q 'guest: connection 1 connected: 4 vCPUs' '$out/agent.log'"
 
 head -c 1048576 /dev/urandom >"$out/foreign.mem"
 boot foreign $m timer_region --append "ignore_loglevel TIMER_EXPECT=foreign" \
@@ -62,7 +63,7 @@ served() {
 	for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
 	boot "$name" $m timer_exitless --smp "$vcpus" \
 		--append "ignore_loglevel TIMER_CASE=$case" \
-		--qemu-args "-chardev socket,path=$sock,id=tcet -device ivshmem-doorbell,chardev=tcet,vectors=$vcpus"
+		--qemu-args "-chardev socket,path=$sock,id=tcet -device ivshmem-doorbell,chardev=tcet,vectors=$vcpus,master=on"
 	kill -CONT $pid 2>/dev/null
 	kill -TERM $pid 2>/dev/null
 	wait $pid
@@ -166,3 +167,170 @@ fi
 # housekeeping one on the exitless timer
 k=debian-6.1
 served big-16 16 report
+
+# Live migration with timers running: three hosts on this machine, each its
+# own QEMU and agent, with clocks that differ by hours (--clock-shift-s: A
+# is 3 h ahead of B, C 6 h ahead of B). The guest starts on A and asks for
+# each hop (A to B: a clock 3 h behind; B to C: one 6 h ahead); the region
+# travels with the VM (ivshmem master=on) and lands under the next agent.
+# One boot made of the three QEMUs' serial output.
+migration() {
+	local name=migrate-4 vcpus=4 dir h shift pids=() agents=() hop1=0 hop2=0
+	dir=$out/$name
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	for h in a b c; do
+		case $h in a) shift=10800 ;; b) shift=0 ;; c) shift=21600 ;; esac
+		"$agent" --vm guest="$dir/$h.sock":$vcpus --clock-shift-s $shift --stats \
+			2>"$dir/$h-agent.log" &
+		agents+=($!)
+	done
+	for h in a b c; do
+		for _ in $(seq 50); do [ -S "$dir/$h.sock" ] && break; sleep 0.1; done
+	done
+	# host NAME [QEMU arguments]: one QEMU of the guest, its monitor at NAME/qmp.sock
+	host() {
+		local h=$1
+		shift
+		"$lib/boot.sh" --out "$dir/$h" --qemu "$qemu" --kernel "$(kernel_image $k)" \
+			--initrd "$out/$k.cpio.gz" --cpu $m --smp $vcpus --timeout 300 \
+			--tests timer_exitless --append "ignore_loglevel TIMER_CASE=migrate" --emu on \
+			--qemu-args "-chardev socket,path=$dir/$h.sock,id=tcet
+				-device ivshmem-doorbell,chardev=tcet,vectors=$vcpus,master=on,addr=0x10
+				-qmp unix:$dir/$h/qmp.sock,server=on,wait=off $*"
+	}
+	mkdir -p "$dir"/{a,b,c}
+	host b -incoming "unix:$dir/b/in.sock" &
+	pids+=($!)
+	host c -incoming "unix:$dir/c/in.sock" &
+	pids+=($!)
+	host a &
+	pids+=($!)
+	# hop N FROM TO: when the guest asks, migrate it from FROM to TO, quit FROM
+	hop() {
+		await "$name/$2" "host: migrate now ($1)" || return 1
+		"$qmp" "$dir/$2/qmp.sock" migrate "unix:$dir/$3/in.sock" 2>&1 |
+			sed "s/^/# $name: hop $1, $2 to $3: /"
+		local rc=${PIPESTATUS[0]}
+		"$qmp" "$dir/$2/qmp.sock" cmd quit >/dev/null
+		return "$rc"
+	}
+	hop 1 a b && hop1=1 && hop 2 b c && hop2=1
+	# a guest that never asked (or a failed hop) leaves destinations waiting
+	[ $hop1 = 1 ] || "$qmp" "$dir/b/qmp.sock" cmd quit >/dev/null 2>&1
+	[ $hop2 = 1 ] || "$qmp" "$dir/c/qmp.sock" cmd quit >/dev/null 2>&1
+	wait "${pids[@]}"
+	for a in "${agents[@]}"; do
+		kill -TERM "$a"
+		wait "$a"
+	done
+	expect "$suite/$name: migrated A to B (a clock 3 h behind), then B to C (6 h ahead)" \
+		eval "[ $hop1$hop2 = 11 ]"
+	# the guest's boot is the three QEMUs' serial output in turn, its
+	# status the last one's
+	cat "$dir"/{a,b,c}/tap.log >"$dir/tap.log" 2>/dev/null
+	cat "$dir"/{a,b,c}/console.log >"$dir/console.log" 2>/dev/null
+	cp "$dir/c/status" "$dir/status" 2>/dev/null
+	"$lib/check-boot.sh" "$dir" "$suite/$name"
+	for h in b c; do
+		grep -v ' slot ' "$dir/$h-agent.log" | sed "s/^/# $name: agent $h: /"
+		expect "$suite/$name: agent $h saw the region arrive (a new instance) and fired the old clock's deadlines" \
+			eval "grep -q 'stats guest: .* restores [1-9]' '$dir/$h-agent.log' &&
+				grep -q 'foreign_clock [1-9]' '$dir/$h-agent.log'"
+	done
+}
+migration
+
+# Snapshots and agent restarts, while timers run (the guest asks for each
+# step): savevm and loadvm under the running agent; savevm, QEMU and the
+# agent killed, a new agent started and a new QEMU restored with -loadvm;
+# the agent killed and a new one started, the device re-plugged through
+# QMP (taxcut-qmp replug: QEMU maps a region only when the device is
+# realized). The device sits on a pcie-root-port, where it can be unplugged.
+snapshots() {
+	local name=snapshot-4 vcpus=4 dir step=0 apid
+	dir=$out/$name
+	rm -rf "$dir"
+	mkdir -p "$dir"/{a,b}
+	qemu-img create -q -f qcow2 "$dir/vmstate.qcow2" 256M
+	# new_agent: (another) taxcut-agent on the VM's socket
+	new_agent() {
+		"$agent" --vm guest="$dir/agent.sock":$vcpus --stats 2>>"$dir/agent.log" &
+		apid=$!
+		for _ in $(seq 50); do [ -S "$dir/agent.sock" ] && break; sleep 0.1; done
+	}
+	host() {
+		local h=$1
+		shift
+		"$lib/boot.sh" --out "$dir/$h" --qemu "$qemu" --kernel "$(kernel_image $k)" \
+			--initrd "$out/$k.cpio.gz" --cpu $m --smp $vcpus --timeout 300 \
+			--tests timer_exitless --append "ignore_loglevel TIMER_CASE=snapshot" --emu on \
+			--qemu-args "-drive if=none,id=vmstate,file=$dir/vmstate.qcow2,format=qcow2
+				-device pcie-root-port,id=tcrp,chassis=1
+				-chardev socket,path=$dir/agent.sock,id=tcet
+				-device ivshmem-doorbell,id=tctimer,chardev=tcet,vectors=$vcpus,master=on,bus=tcrp
+				-qmp unix:$dir/$h/qmp.sock,server=on,wait=off $*"
+	}
+	# run WHAT COMMAND...: one host step, its output as diagnostics
+	run() {
+		local what=$1
+		shift
+		"$@" 2>&1 | sed "s/^/# $name: $what: /"
+		return "${PIPESTATUS[0]}"
+	}
+	steps() {
+		await "$name/a" "host: snapshot now (1)" &&
+			run "savevm" "$qmp" "$dir/a/qmp.sock" hmp "savevm one" &&
+			sleep 2 &&
+			run "loadvm" "$qmp" "$dir/a/qmp.sock" hmp "loadvm one" || return
+		step=1
+		await "$name/a" "host: snapshot now (2)" &&
+			run "savevm" "$qmp" "$dir/a/qmp.sock" hmp "savevm two" &&
+			"$qmp" "$dir/a/qmp.sock" cmd quit >/dev/null || return
+		wait "$qa"
+		# the host goes down: the agent stops (its statistics say what it saw)
+		kill -TERM "$apid"
+		wait "$apid"
+		new_agent
+		host b -loadvm two &
+		qb=$!
+		step=2
+		await "$name/b" "host: restart the agent now" || return
+		# its statistics first (a killed agent prints none), then the kill
+		kill -USR1 "$apid"
+		for _ in $(seq 50); do
+			[ "$(grep -c 'stats guest:' "$dir/agent.log")" -ge 2 ] && break
+			sleep 0.1
+		done
+		kill -KILL "$apid"
+		wait "$apid"
+		new_agent
+		await "$name/b" "host: replug the device now" &&
+			run "replug" "$qmp" "$dir/b/qmp.sock" replug tctimer "$dir/agent.sock" || return
+		step=3
+	}
+	new_agent
+	host a &
+	qa=$!
+	qb=
+	steps
+	# a step that failed leaves a QEMU waiting: stop it
+	if [ $step != 3 ]; then
+		for h in a b; do
+			"$qmp" "$dir/$h/qmp.sock" cmd quit >/dev/null 2>&1
+		done
+	fi
+	wait $qa $qb
+	kill -TERM "$apid"
+	wait "$apid"
+	expect "$suite/$name: savevm/loadvm, a restore by a new QEMU and agent, an agent restart and re-plug ($step of 3 steps)" \
+		eval "[ $step = 3 ]"
+	cat "$dir"/{a,b}/tap.log >"$dir/tap.log" 2>/dev/null
+	cat "$dir"/{a,b}/console.log >"$dir/console.log" 2>/dev/null
+	cp "$dir/b/status" "$dir/status" 2>/dev/null
+	"$lib/check-boot.sh" "$dir" "$suite/$name"
+	grep -v ' slot ' "$dir/agent.log" | sed "s/^/# $name: agents: /"
+	expect "$suite/$name: the agents saw both restored regions (restores)" \
+		eval "[ \$(grep -c 'stats guest: .* restores [1-9]' '$dir/agent.log') -ge 2 ]"
+}
+snapshots

@@ -55,7 +55,7 @@ for r in $(seq 1 "$repeats"); do
 			--initrd "$out/debian.cpio.gz" --cpu max,kvm=on,monitor=off --smp 4 \
 			--timeout 300 --tests bench_timer --emu "$(bench_emu on)" \
 			--append "TIMER_SECONDS=$seconds TIMER_MODULE_ARGS=$margs" \
-			--qemu-args "-chardev socket,path=$sock,id=tcet -device ivshmem-doorbell,chardev=tcet,vectors=4"
+			--qemu-args "-chardev socket,path=$sock,id=tcet -device ivshmem-doorbell,chardev=tcet,vectors=4,master=on"
 		kill -TERM $apid 2>/dev/null || true
 		wait $apid || log "warning: the agent of $c.$r exited $?"
 		grep -q '^# guest done' "$run/tap.log" && [ "$(cat "$run/status")" = poweroff ] ||

@@ -24,7 +24,7 @@ HOST_PACKAGES=(
 	build-essential bc bison flex libelf-dev libssl-dev kmod
 	xz-utils cpio busybox-static sparse dpkg-dev linux-perf
 	linux-headers-amd64
-	qemu-system-x86 seabios ipxe-qemu
+	qemu-system-x86 qemu-utils seabios ipxe-qemu
 	ninja-build libglib2.0-dev libpixman-1-dev libfdt-dev zlib1g-dev
 	python3 python3-venv debootstrap
 )

@@ -2,7 +2,8 @@
 /*
  * timer_accuracy THREADS SECONDS MIN_US MAX_US: one thread per CPU sleeping
  * intervals from MIN_US doubling while at most MAX_US by relative nanosleep,
- * absolute clock_nanosleep and a timerfd in turn, for SECONDS. Prints one
+ * absolute clock_nanosleep and a timerfd in turn, for SECONDS or until a
+ * SIGINT (each thread finishes the sleep it is in, then stops). Prints one
  * line: wakeups, early ones (woken before the interval or the absolute
  * time), threads that never finished, and the lateness p50/p99/max in us.
  * A kernel without timerfd gets the other two.
@@ -10,6 +11,7 @@
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +31,13 @@ struct worker {
 };
 
 static long seconds, min_us, max_us;
+static volatile sig_atomic_t stop;
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
 
 static uint64_t now_ns(void)
 {
@@ -55,7 +64,7 @@ static void *run(void *arg)
 	CPU_ZERO(&set);
 	CPU_SET(w->cpu, &set);
 	sched_setaffinity(0, sizeof(set), &set);
-	while (now_ns() < end && w->n < MAX_SAMPLES) {
+	while (!stop && now_ns() < end && w->n < MAX_SAMPLES) {
 		uint64_t want = us * 1000, start = now_ns(), woke, target = start + want;
 		struct timespec ts = ts_of(want);
 
@@ -102,6 +111,7 @@ int main(int argc, char **argv)
 	long total = 0, early = 0, k = 0;
 	struct worker *w;
 	uint32_t *all;
+	sigset_t sigint;
 
 	if (argc != 5) {
 		fprintf(stderr, "usage: timer_accuracy THREADS SECONDS MIN_US MAX_US\n");
@@ -112,6 +122,10 @@ int main(int argc, char **argv)
 	min_us = atol(argv[3]);
 	max_us = atol(argv[4]);
 	w = calloc(threads, sizeof(*w));
+	/* only this thread takes SIGINT: the workers' sleeps are never cut short */
+	sigemptyset(&sigint);
+	sigaddset(&sigint, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigint, NULL);
 	{
 		int probe = timerfd_create(CLOCK_MONOTONIC, 0);
 
@@ -125,9 +139,14 @@ int main(int argc, char **argv)
 		w[i].late_ns = calloc(MAX_SAMPLES, sizeof(uint32_t));
 		pthread_create(&w[i].thread, NULL, run, &w[i]);
 	}
+	signal(SIGINT, on_sigint);
+	pthread_sigmask(SIG_UNBLOCK, &sigint, NULL);
 	/* a lost timer leaves its thread asleep: give them 10 s more, then count */
 	for (i = 0; i < (seconds + 10) * 10; i++) {
 		int done = 0;
+
+		if (stop && i < seconds * 10)
+			i = seconds * 10;	/* stopped: the 10 s of grace from now */
 
 		for (int j = 0; j < threads; j++)
 			done += __atomic_load_n(&w[j].done, __ATOMIC_ACQUIRE);
