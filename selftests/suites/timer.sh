@@ -12,6 +12,11 @@
 #   pause-4    the agent stopped until the guest is back on the LAPIC
 #              timer: fallback, then re-attach
 #   exitless-lockdep-4  exitless-4 on our 6.12 lockdep kernel
+#   exitless-debian-13-4  exitless-4 on stock Debian 13 (IBT on)
+#   big-16     16 vCPUs, the agent scanning: the report, every CPU but 0 served
+#   migrate-4  two live migrations between agents whose clocks differ by hours
+#   snapshot-4 savevm/loadvm, a -loadvm restore by a new QEMU and agent, an
+#              agent restart and the device re-plugged
 set -uo pipefail
 
 . "$(dirname "$0")/../lib/kernels.sh"
