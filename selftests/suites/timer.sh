@@ -173,6 +173,15 @@ fi
 k=debian-6.1
 served big-16 16 report
 
+# guest_qemu OUT CASE VCPUS QEMU-ARGS: one QEMU of a guest running
+# timer_exitless with TIMER_CASE=CASE, its QMP monitor at OUT/qmp.sock
+guest_qemu() {
+	"$lib/boot.sh" --out "$1" --qemu "$qemu" --kernel "$(kernel_image $k)" \
+		--initrd "$out/$k.cpio.gz" --cpu $m --smp "$3" --timeout 300 \
+		--tests timer_exitless --append "ignore_loglevel TIMER_CASE=$2" --emu on \
+		--qemu-args "$4 -qmp unix:$1/qmp.sock,server=on,wait=off"
+}
+
 # Live migration with timers running: three hosts on this machine, each its
 # own QEMU and agent, with clocks that differ by hours (--clock-shift-s: A
 # is 3 h ahead of B, C 6 h ahead of B). The guest starts on A and asks for
@@ -197,12 +206,8 @@ migration() {
 	host() {
 		local h=$1
 		shift
-		"$lib/boot.sh" --out "$dir/$h" --qemu "$qemu" --kernel "$(kernel_image $k)" \
-			--initrd "$out/$k.cpio.gz" --cpu $m --smp $vcpus --timeout 300 \
-			--tests timer_exitless --append "ignore_loglevel TIMER_CASE=migrate" --emu on \
-			--qemu-args "-chardev socket,path=$dir/$h.sock,id=tcet
-				-device ivshmem-doorbell,chardev=tcet,vectors=$vcpus,master=on,addr=0x10
-				-qmp unix:$dir/$h/qmp.sock,server=on,wait=off $*"
+		guest_qemu "$dir/$h" migrate $vcpus "-chardev socket,path=$dir/$h.sock,id=tcet
+			-device ivshmem-doorbell,chardev=tcet,vectors=$vcpus,master=on,addr=0x10 $*"
 	}
 	mkdir -p "$dir"/{a,b,c}
 	host b -incoming "unix:$dir/b/in.sock" &
@@ -267,14 +272,10 @@ snapshots() {
 	host() {
 		local h=$1
 		shift
-		"$lib/boot.sh" --out "$dir/$h" --qemu "$qemu" --kernel "$(kernel_image $k)" \
-			--initrd "$out/$k.cpio.gz" --cpu $m --smp $vcpus --timeout 300 \
-			--tests timer_exitless --append "ignore_loglevel TIMER_CASE=snapshot" --emu on \
-			--qemu-args "-drive if=none,id=vmstate,file=$dir/vmstate.qcow2,format=qcow2
-				-device pcie-root-port,id=tcrp,chassis=1
-				-chardev socket,path=$dir/agent.sock,id=tcet
-				-device ivshmem-doorbell,id=tctimer,chardev=tcet,vectors=$vcpus,master=on,bus=tcrp
-				-qmp unix:$dir/$h/qmp.sock,server=on,wait=off $*"
+		guest_qemu "$dir/$h" snapshot $vcpus "-drive if=none,id=vmstate,file=$dir/vmstate.qcow2,format=qcow2
+			-device pcie-root-port,id=tcrp,chassis=1
+			-chardev socket,path=$dir/agent.sock,id=tcet
+			-device ivshmem-doorbell,id=tctimer,chardev=tcet,vectors=$vcpus,master=on,bus=tcrp $*"
 	}
 	# run WHAT COMMAND...: one host step, its output as diagnostics
 	run() {

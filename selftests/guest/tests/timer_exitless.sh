@@ -146,6 +146,17 @@ all_moved_on() {
 	done
 }
 
+# moved_on REQUEST WHAT HOW: ask the host for REQUEST (a migration, a
+# snapshot), then wait until every served CPU has seen a new agent instance
+# and is on taxcut-et again
+moved_on() {
+	local before
+	before=$(instances)
+	echo "# host: $1"
+	wait_for "$2: every served CPU $3 (instances $before)" 120 all_moved_on "$before"
+	wait_for "$2: the served CPUs are on taxcut-et" 10 attached $served
+}
+
 if [ "$case" = baseline ]; then
 	check "taxcut loads with exitless_timer=0" insmod "$TAXCUT_KO" exitless_timer=0 || return 0
 	dmesg | grep -q "exitless_timer=0: the LAPIC timer stays"
@@ -312,11 +323,7 @@ migrate)
 	bg=$!
 	sleep 1
 	for hop in 1 2; do
-		before=$(instances)
-		echo "# host: migrate now ($hop)"
-		wait_for "migration $hop: every served CPU takes the new host's agent (instances $before)" \
-			120 all_moved_on "$before"
-		wait_for "migration $hop: the served CPUs are on taxcut-et" 10 attached $served
+		moved_on "migrate now ($hop)" "migration $hop" "takes the new host's agent"
 		grep '^exitless_timer' $R/policy | head -1 | while read -r l; do diag "$l"; done
 		sleep 2		# timers run on the new host
 	done
@@ -337,12 +344,8 @@ snapshot)
 	bg=$!
 	sleep 1
 	for step in 1 2; do
-		before=$(instances)
 		# 1: savevm, loadvm; 2: savevm, then a new agent and QEMU restore it
-		echo "# host: snapshot now ($step)"
-		wait_for "snapshot $step restored: every served CPU takes the agent's new instance" \
-			120 all_moved_on "$before"
-		wait_for "snapshot $step: the served CPUs are on taxcut-et" 10 attached $served
+		moved_on "snapshot now ($step)" "snapshot $step" "takes the agent's new instance"
 		sleep 2
 	done
 	# the agent killed and another started: QEMU keeps the dead one's
