@@ -192,14 +192,6 @@ static void tc_call_cpu(struct tc_timer_cpu *c, call_single_data_t *csd)
 		atomic_dec(&c->dev->calls_in_flight);
 }
 
-/*
- * On the slot's CPU, sent by the housekeeping CPU's watch: the agent fired
- * the armed deadline long ago, but its interrupt never came (an MSI lost
- * on its way, as in a vector's move between CPUs or while a migrated VM's
- * vectors are restored), or the deadline is still in another agent
- * instance's clock. Written again, in the current clock, the agent fires
- * it when due.
- */
 /* The armed deadline the watch saw is still armed and needs writing again. */
 static bool tc_rescue_needed(struct tc_timer_cpu *c, bool *fired)
 {
@@ -214,6 +206,14 @@ static bool tc_rescue_needed(struct tc_timer_cpu *c, bool *fired)
 	return *fired || c->instance != instance;
 }
 
+/*
+ * On the slot's CPU, sent by the housekeeping CPU's watch: the agent fired
+ * the armed deadline long ago, but its interrupt never came (an MSI lost
+ * on its way, as in a vector's move between CPUs or while a migrated VM's
+ * vectors are restored), or the deadline is still in another agent
+ * instance's clock. Written again, in the current clock, the agent fires
+ * it when due.
+ */
 static void tc_rescued(void *data)
 {
 	struct tc_timer_cpu *c = data;

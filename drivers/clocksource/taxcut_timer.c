@@ -50,7 +50,7 @@ MODULE_PARM_DESC(timer_watch_ms,
 #define TC_LOST_WATCH_MS 100	/* while the agent is lost: how often to look for it */
 /* a deadline the agent's clock passed this long ago without a fire: agent failing */
 #define TC_OVERDUE_NS	(10 * NSEC_PER_MSEC)
-/* rescues of one CPU with no fire delivered in between: its vector is dead */
+/* fires one CPU acted on with no interrupt arriving in between: its vector is dead */
 #define TC_UNANSWERED_MAX	3
 /*
  * How long a lost agent must beat at every look before the CPUs go back to
@@ -230,28 +230,16 @@ static u64 tc_overdue_grace(struct tc_timer_dev *dev)
 /*
  * Fires acted on by @c's CPU (rescued, or forwarded from another CPU) with
  * no interrupt arriving on it in between: counted by that CPU, not here,
- * since a vCPU the host does not run for a while runs neither.
+ * since a vCPU the host does not run for a while runs neither. At
+ * TC_UNANSWERED_MAX the vector does not deliver (on KVM, an irqfd not
+ * wired again after a migration, say): rescuing for ever would leave the
+ * CPU's timers to the rescues' pace.
  */
 static bool tc_vector_dead(struct tc_timer_dev *dev, struct tc_timer_cpu *c)
 {
 	if (READ_ONCE(c->unanswered) < TC_UNANSWERED_MAX)
 		return false;
 	dev->overdue++;
-	return true;
-}
-
-/*
- * Ask @c's CPU to write slot @seq again. False, and nothing sent, when
- * rescues went unanswered (no fire delivered since) TC_UNANSWERED_MAX
- * times: the CPU's vector does not deliver (on KVM, an irqfd not wired
- * again after a migration, say), and rescuing for ever would leave its
- * timers to the rescues' pace.
- */
-static bool tc_rescue(struct tc_timer_dev *dev, struct tc_timer_cpu *c, u32 seq)
-{
-	if (tc_vector_dead(dev, c))
-		return false;
-	tc_clockevent_rescue(c, seq);
 	return true;
 }
 
@@ -286,6 +274,7 @@ static const char *tc_watch_served(struct tc_timer_dev *dev)
 			c->foreign = false;
 			continue;
 		}
+		/* before any rescue: none is sent to a CPU whose vector is dead */
 		if (tc_vector_dead(dev, c))
 			return "fires, but its interrupts do not arrive";
 		if (READ_ONCE(s->instance) != instance) {
@@ -299,8 +288,8 @@ static const char *tc_watch_served(struct tc_timer_dev *dev)
 			c->suspect = false;
 			if (c->foreign && c->foreign_seq == seq) {
 				c->foreign = false;
-				if (READ_ONCE(c->armed) && !tc_rescue(dev, c, seq))
-					return "fires, but its interrupts do not arrive";
+				if (READ_ONCE(c->armed))
+					tc_clockevent_rescue(c, seq);
 				continue;
 			}
 			c->foreign = true;
@@ -314,8 +303,8 @@ static const char *tc_watch_served(struct tc_timer_dev *dev)
 		}
 		if (READ_ONCE(s->fired_seq) == seq) {
 			/* fired, never taken: the CPU writes it again (racy reads: it checks) */
-			if (READ_ONCE(c->armed) && !tc_rescue(dev, c, seq))
-				return "fires, but its interrupts do not arrive";
+			if (READ_ONCE(c->armed))
+				tc_clockevent_rescue(c, seq);
 			continue;
 		}
 		if (!c->suspect || c->suspect_seq != seq) {
