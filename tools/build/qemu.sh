@@ -2,8 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Build the emulated KVM host: Debian trixie's QEMU 10.0 source with
-# tools/qemu/patches/*.patch, x86_64-softmmu only, cached by the hash of
-# the patches and this script. Prints the path of qemu-system-x86_64.
+# tools/qemu/patches/*.patch, x86_64-softmmu only, with the devices of
+# tools/qemu/devices.mak and no debug information (a fifth of the objects
+# and a third of the compile time of the default build), cached by the
+# hash of the patches, the devices and this script. Prints the path of
+# qemu-system-x86_64.
 set -euo pipefail
 
 . "$(dirname "$0")/common.sh"
@@ -11,7 +14,8 @@ set -euo pipefail
 pristine="$TAXCUT_CACHE/qemu-source/tree"
 [ -d "$pristine" ] || die "no QEMU source in $pristine: run 'make deps'"
 patches=("$TAXCUT_TOP"/tools/qemu/patches/*.patch)
-key=$(cat "$pristine/VERSION" "${patches[@]}" "$0" | sha256sum | cut -c1-16)
+devices="$TAXCUT_TOP/tools/qemu/devices.mak"
+key=$(cat "$pristine/VERSION" "${patches[@]}" "$devices" "$0" | sha256sum | cut -c1-16)
 work="$TAXCUT_CACHE/qemu-$key"
 binary="$work/build/qemu-system-x86_64"
 
@@ -26,12 +30,16 @@ if [ ! -x "$binary" ]; then
 	for p in "${patches[@]}"; do
 		patch -s -p1 -d "$work.tmp" <"$p" || die "$(basename "$p") does not apply"
 	done
+	# a new file, not written through a hard link into the pristine source
+	cp "$devices" "$work.tmp/configs/devices/x86_64-softmmu/taxcut.mak"
 	meson_root="$TAXCUT_CACHE/meson/usr"
 	export PATH="$meson_root/bin:$PATH"
 	export PYTHONPATH="$meson_root/lib/python3/dist-packages${PYTHONPATH:+:$PYTHONPATH}"
 	mkdir -p "$work.tmp/build"
 	(cd "$work.tmp/build" && ../configure --python=/usr/bin/python3 \
 		--target-list=x86_64-softmmu --without-default-features \
+		--without-default-devices --with-devices-x86_64=taxcut \
+		--disable-debug-info \
 		--enable-tcg --enable-kvm --enable-fdt=system \
 		--disable-download --disable-install-blobs --disable-docs \
 		--disable-tools --disable-werror >configure.log 2>&1) ||
