@@ -9,7 +9,15 @@
  *   et_client SOCKET hostile SECONDS   write garbage all over the region,
  *                                      then check that a timer still fires
  *   et_client SOCKET hold SECONDS      connect and stay connected
- *   et_client SOCKET refused           expect the agent to refuse us
+ *   et_client SOCKET refused [WHAT]    expect the agent to refuse us
+ *   et_client SOCKET churn N           connect, read the first message and
+ *                                      close, N times
+ *   et_client SOCKET slowread MS VECTORS
+ *                                      connect, read nothing for MS ms, then
+ *                                      expect the whole handshake
+ *   et_client SOCKET stopped SECONDS   stay connected until the agent lets
+ *                                      go (at most SECONDS): the region must
+ *                                      then be marked stopped
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -158,6 +166,40 @@ static int timers(int n, const char *label)
 	return early + lost;
 }
 
+/*
+ * N connections the agent served (each read the protocol version), each
+ * closed at once; one made before the agent saw the last one go is
+ * refused (EOF first) and made again. Returns how many failed otherwise.
+ */
+static int churn(const char *path, int n)
+{
+	int served = 0, refused = 0, failed = 0;
+	char what[160];
+
+	while (served < n && failed < 100) {
+		int sock = dial(path), fd, err;
+		int64_t v;
+
+		if (sock < 0) {
+			failed++;
+			continue;
+		}
+		err = ivshmem_recv(sock, &v, &fd);
+		if (!err && v == IVSHMEM_PROTOCOL_VERSION)
+			served++;
+		else if (err == -ECONNRESET)
+			refused++;
+		else
+			failed++;
+		close(sock);
+	}
+	snprintf(what, sizeof(what),
+		 "%d connections served and closed at once (%d refused while the last was open, %d failed)",
+		 served, refused, failed);
+	tap(served == n && !failed, what);
+	return failed;
+}
+
 int main(int argc, char **argv)
 {
 	int sock;
@@ -165,6 +207,8 @@ int main(int argc, char **argv)
 	if (argc < 3)
 		return 2;
 	srand((unsigned int)getpid());
+	if (!strcmp(argv[2], "churn") && argc > 3)
+		return churn(argv[1], atoi(argv[3]));
 	sock = dial(argv[1]);
 	if (sock < 0) {
 		printf("not ok - connect to %s: %s\n", argv[1], strerror(errno));
@@ -175,8 +219,20 @@ int main(int argc, char **argv)
 		int fd;
 
 		tap(ivshmem_recv(sock, &v, &fd) == -ECONNRESET,
-		    "a second guest on a held region is refused");
+		    argc > 3 ? argv[3] : "a second guest on a held region is refused");
 		return 0;
+	}
+	if (!strcmp(argv[2], "slowread") && argc > 4) {
+		char what[128];
+		int ok;
+
+		usleep((useconds_t)atoi(argv[3]) * 1000);
+		ok = !handshake(sock) && vectors == atoi(argv[4]) && hdr->magic == TAXCUT_ET_MAGIC;
+		snprintf(what, sizeof(what),
+			 "a QEMU that read nothing for %s ms then got its whole handshake (%d vectors)",
+			 argv[3], vectors);
+		tap(ok, what);
+		return !ok;
 	}
 	if (handshake(sock)) {
 		printf("not ok - ivshmem handshake\n");
@@ -238,6 +294,18 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[2], "hold")) {
 		sleep((unsigned int)atoi(argv[3]));
 		return 0;
+	}
+	if (!strcmp(argv[2], "stopped") && argc > 3) {
+		struct pollfd p = { .fd = sock, .events = POLLIN };
+		char c;
+		int ok;
+
+		printf("# connected\n");
+		fflush(stdout);
+		ok = poll(&p, 1, atoi(argv[3]) * 1000) == 1 && recv(sock, &c, 1, 0) == 0;
+		tap(ok && hdr->heartbeat_ns == 0,
+		    "the agent let go of the region and marked it stopped (heartbeat_ns 0)");
+		return !ok;
 	}
 	return 2;
 }

@@ -298,11 +298,30 @@ static void test_fuzz(void)
 	tap_ok(fires > 1000, "fuzz: plausible arms still fire (%u interrupts)", fires);
 }
 
+/* A guest's deadline of 1, fired again and again, late by the whole uptime. */
+static void test_lateness_saturates(void)
+{
+	void *mem = arena + GUARD;
+	uint64_t now = 1ull << 62;
+	unsigned int i;
+
+	et_region_init(&r, mem, 4096, SLOTS, 1000000, 0, INSTANCE, now);
+	for (i = 0; i < 8; i++) {
+		arm_in(slot_of(mem, 0), 1, r.instance);
+		now += 1000000;
+		et_scan(&r, now, now + 250000, fire, NULL);
+	}
+	tap_ok(r.slot[0].fired == 8 && r.slot[0].late_sum_ns == UINT64_MAX &&
+	       r.slot[0].late_max_ns == now - 1,
+	       "a deadline of 1 fired 8 times at 2^62 ns: the lateness sum saturates");
+}
+
 int main(void)
 {
-	tap_plan(36);
+	tap_plan(37);
 	test_protocol();
 	test_restore();
 	test_fuzz();
+	test_lateness_saturates();
 	return tap_done();
 }

@@ -12,10 +12,13 @@
  */
 #define _GNU_SOURCE
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -28,6 +31,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -36,6 +40,7 @@
 #include <unistd.h>
 #include "ivshmem.h"
 #include "scan.h"
+#include "sockets.h"
 
 #define MAX_VMS 16
 #define CLOCK_SHIFT_MAX_S	(100 * 24 * 3600)	/* 100 days */
@@ -45,20 +50,30 @@ static const char usage[] =
 "    taxcut-agent - host agent of taxcut's exitless timer\n"
 "\n"
 "SYNOPSIS\n"
-"    taxcut-agent --vm NAME=SOCKET:VCPUS [--vm ...] [--poll [--cpu N] | --scan-us P]\n"
+"    taxcut-agent --vm NAME=SOCKET:VCPUS[,owner=USER][,group=GROUP][,mode=MODE]\n"
+"                 [--vm ...] [--poll [--cpu N] | --scan-us P]\n"
 "                 [--clock-shift-s S] [--stats] [--verbose]\n"
 "\n"
 "DESCRIPTION\n"
-"    For each --vm, listens on the UNIX socket SOCKET (created mode 0600) as\n"
-"    the ivshmem server of one ivshmem-doorbell device with VCPUS vectors:\n"
+"    For each --vm, listens on the UNIX socket SOCKET as the ivshmem server\n"
+"    of one ivshmem-doorbell device with VCPUS vectors:\n"
 "    creates the shared region and one eventfd per vCPU, passes them to the\n"
 "    QEMU that connects, and interrupts vCPU n (vector n) when the deadline\n"
 "    the guest wrote into slot n is due. One guest per socket; a guest that\n"
 "    goes away is forgotten and the next one gets a fresh region. Everything\n"
 "    the guest writes is treated as hostile.\n"
 "\n"
+"    SOCKET.lock is held while SOCKET is served: a second agent on the same\n"
+"    path is refused, and an agent removes only its own socket.\n"
+"\n"
 "OPTIONS\n"
-"    --vm NAME=SOCKET:VCPUS  serve one VM (up to 16; VCPUS 1..255)\n"
+"    --vm NAME=SOCKET:VCPUS  serve one VM (up to 16; VCPUS 1..255; names and\n"
+"                            sockets each once)\n"
+"         ,owner=USER        the socket's owner (default: the agent's user)\n"
+"         ,group=GROUP       its group (default: the agent's)\n"
+"         ,mode=MODE         its mode, octal, at most 0666 (default 0600)\n"
+"                            Only root, the owner and processes whose group is\n"
+"                            GROUP may connect (SO_PEERCRED), whatever the mode.\n"
 "    --poll                  busy-poll the regions (the exitless mode): one\n"
 "                            host CPU spins; pin it with --cpu\n"
 "    --cpu N                 run on host CPU N (a housekeeping CPU)\n"
@@ -80,27 +95,42 @@ static const char usage[] =
 "    deadline fired once and written again in its clock).\n"
 "\n"
 "SIGNALS\n"
-"    SIGTERM, SIGINT  mark every region stopped (guests fall back to their\n"
+"    SIGTERM, SIGINT, SIGHUP, SIGQUIT\n"
+"                     mark every region stopped (guests fall back to their\n"
 "                     LAPIC timer), remove the sockets, exit 0\n"
 "    SIGUSR1          print statistics\n"
 "\n"
 "EXIT STATUS\n"
-"    0 after SIGTERM/SIGINT, 1 on a start-up error, 2 on bad usage.\n";
+"    0  stopped by a signal\n"
+"    1  cannot serve: a socket, a lock file, the owner, too few file\n"
+"       descriptors (the hard limit), or another start-up error\n"
+"    2  bad usage\n"
+"    3  another agent serves one of the sockets (its SOCKET.lock is held)\n";
+
+#define EXIT_START	1
+#define EXIT_USAGE	2
+#define EXIT_TAKEN	3
 
 struct vm {
 	char name[32];
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	unsigned int vcpus;
+	struct socket_access access;
+	int lock_fd;
 	int listen_fd;
 	int client_fd;		/* -1: no guest */
 	int64_t client_id, next_id;
+	unsigned int hs_sent;	/* handshake messages sent; done at hs_total() */
+	uint64_t hs_deadline_ns;
 	int shm_fd;
 	void *mem;
 	size_t size;
 	int evfd[TAXCUT_ET_MAX_SLOTS];
 	struct et_region region;
-	uint64_t connects, disconnects, refused, eventfd_errors;
+	uint64_t connects, disconnects, refused, refused_peer, eventfd_errors;
 	uint64_t restores;	/* of earlier guests' regions */
+	uint64_t log_window_ns, log_suppressed;
+	unsigned int log_lines;
 };
 
 static struct vm vms[MAX_VMS];
@@ -125,15 +155,30 @@ static int64_t clock_shift_ns;
  */
 #define HEARTBEAT_PROMISE_NS	50000000ull
 
+/*
+ * A QEMU takes its handshake at once (it reads it while realizing the
+ * device); one that has not taken it in this long is dropped.
+ */
+#define HANDSHAKE_TIMEOUT_NS	5000000000ull
+
+/* Per VM, at most this many connection log lines in each window. */
+#define LOG_WINDOW_NS	10000000000ull
+#define LOG_LINES	10
+
+static void vsay(const char *fmt, va_list ap)
+{
+	fputs("taxcut-agent: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 static void say(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("taxcut-agent: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsay(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 static uint64_t now_ns(void)
@@ -143,6 +188,32 @@ static uint64_t now_ns(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	/* main() checked that the shift keeps the clock positive */
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec + (uint64_t)clock_shift_ns;
+}
+
+/*
+ * What one VM's connections log: any same-uid process can connect and
+ * close in a loop, and a log that grows with it is its weapon.
+ */
+static void vm_say(struct vm *vm, const char *fmt, ...)
+{
+	uint64_t now = now_ns();
+	va_list ap;
+
+	if (now - vm->log_window_ns >= LOG_WINDOW_NS) {
+		if (vm->log_suppressed)
+			say("%s: %" PRIu64 " messages suppressed", vm->name, vm->log_suppressed);
+		vm->log_window_ns = now;
+		vm->log_lines = 0;
+		vm->log_suppressed = 0;
+	}
+	if (vm->log_lines >= LOG_LINES) {
+		vm->log_suppressed++;
+		return;
+	}
+	vm->log_lines++;
+	va_start(ap, fmt);
+	vsay(fmt, ap);
+	va_end(ap);
 }
 
 /*
@@ -159,55 +230,119 @@ static uint64_t new_instance(void)
 	return v;
 }
 
+_Static_assert(sizeof(uid_t) == sizeof(unsigned int) && sizeof(gid_t) == sizeof(unsigned int),
+	       "uids and gids are unsigned ints");
+
+/* A user (@group false) or a group by name or number; -1 is not one. */
+static bool parse_id(const char *v, bool group, unsigned int *id)
+{
+	struct passwd *pw = group ? NULL : getpwnam(v);
+	struct group *gr = group ? getgrnam(v) : NULL;
+	unsigned long n;
+	char *end;
+
+	if (pw || gr) {
+		*id = pw ? pw->pw_uid : gr->gr_gid;
+		return true;
+	}
+	n = strtoul(v, &end, 10);
+	if (!isdigit((unsigned char)*v) || *end || n >= (unsigned int)-1)
+		return false;
+	*id = (unsigned int)n;
+	return true;
+}
+
+/* ,owner=USER ,group=GROUP ,mode=MODE after the vCPU count */
+static bool parse_vm_options(char *opts, struct vm *vm)
+{
+	char *opt, *save = NULL, *end;
+	unsigned long mode;
+
+	for (opt = strtok_r(opts, ",", &save); opt; opt = strtok_r(NULL, ",", &save)) {
+		if (!strncmp(opt, "owner=", 6)) {
+			if (!parse_id(opt + 6, false, &vm->access.owner))
+				return false;
+		} else if (!strncmp(opt, "group=", 6)) {
+			if (!parse_id(opt + 6, true, &vm->access.group))
+				return false;
+		} else if (!strncmp(opt, "mode=", 5)) {
+			mode = strtoul(opt + 5, &end, 8);
+			/* read and write bits only; the owner must be able to connect */
+			if (!opt[5] || *end || (mode & ~0666ul) || !(mode & 0200))
+				return false;
+			vm->access.mode = (mode_t)mode;
+		} else {
+			return false;
+		}
+	}
+	return true;
+}
+
 static bool parse_vm(const char *arg, struct vm *vm)
 {
 	const char *eq = strchr(arg, '='), *colon = strrchr(arg, ':');
-	char *end;
+	char opts[128], *end;
 	unsigned long n;
 
 	if (!eq || !colon || colon < eq || eq == arg || (size_t)(eq - arg) >= sizeof(vm->name) ||
 	    (size_t)(colon - eq - 1) >= sizeof(vm->path) || colon == eq + 1)
 		return false;
 	n = strtoul(colon + 1, &end, 10);
-	if (*end || n == 0 || n > TAXCUT_ET_MAX_SLOTS)
+	if (!isdigit((unsigned char)colon[1]) || (*end && *end != ',') || n == 0 ||
+	    n > TAXCUT_ET_MAX_SLOTS)
 		return false;
 	memset(vm, 0, sizeof(*vm));
 	memcpy(vm->name, arg, eq - arg);
 	memcpy(vm->path, eq + 1, colon - eq - 1);
 	vm->vcpus = n;
+	vm->access = (struct socket_access){ .owner = (uid_t)-1, .group = (gid_t)-1,
+					     .mode = 0600 };
+	if (*end) {
+		if (strlen(end + 1) >= sizeof(opts))
+			return false;
+		strcpy(opts, end + 1);
+		if (!parse_vm_options(opts, vm))
+			return false;
+	}
+	vm->lock_fd = -1;
+	vm->listen_fd = -1;
 	vm->client_fd = -1;
 	vm->shm_fd = -1;
 	vm->next_id = 1;
 	return true;
 }
 
+/* Names and sockets each once: two regions on one path would be one guest's. */
+static bool vm_unique(const struct vm *vm)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr_vms; i++)
+		if (!strcmp(vms[i].name, vm->name) || !strcmp(vms[i].path, vm->path))
+			return false;
+	return true;
+}
+
+/* 0, or the exit status to stop with */
 static int listen_on(struct vm *vm)
 {
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	struct stat st;
-	mode_t old;
-	int fd;
+	int fd = socket_lock(vm->path);
 
-	/* replace a stale socket, never anything else */
-	if (lstat(vm->path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode)) {
-			say("%s: %s exists and is not a socket", vm->name, vm->path);
-			return -1;
-		}
-		unlink(vm->path);
+	if (fd == -EBUSY) {
+		say("%s: another agent serves %s (%s.lock is held)", vm->name, vm->path, vm->path);
+		return EXIT_TAKEN;
 	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	memcpy(addr.sun_path, vm->path, strlen(vm->path) + 1);
-	old = umask(0177);	/* the socket is created 0600 */
-	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) || listen(fd, 4)) {
-		umask(old);
-		say("%s: cannot listen on %s: %s", vm->name, vm->path, strerror(errno));
-		close(fd);
-		return -1;
+	if (fd < 0) {
+		say("%s: cannot lock %s.lock: %s", vm->name, vm->path, strerror(-fd));
+		return EXIT_START;
 	}
-	umask(old);
+	vm->lock_fd = fd;
+	fd = socket_listen(vm->path, &vm->access);
+	if (fd < 0) {
+		say("%s: cannot listen on %s: %s", vm->name, vm->path,
+		    fd == -EEXIST ? "it exists and is not a socket" : strerror(-fd));
+		return EXIT_START;
+	}
 	vm->listen_fd = fd;
 	return 0;
 }
@@ -261,33 +396,91 @@ static void drop_client(struct vm *vm, const char *why)
 		vm->evfd[v] = -1;
 	}
 	vm->disconnects++;
-	say("%s: connection %" PRId64 " %s", vm->name, vm->client_id, why);
+	vm_say(vm, "%s: connection %" PRId64 " %s", vm->name, vm->client_id, why);
+}
+
+/* The version, the guest's ID, the region, then one eventfd per vCPU. */
+static unsigned int hs_total(const struct vm *vm)
+{
+	return 3 + vm->vcpus;
+}
+
+static bool handshaking(const struct vm *vm)
+{
+	return vm->client_fd >= 0 && vm->hs_sent < hs_total(vm);
+}
+
+/* A region is served once its QEMU holds the region and every vector. */
+static bool serving(const struct vm *vm)
+{
+	return vm->client_fd >= 0 && vm->hs_sent == hs_total(vm);
+}
+
+/*
+ * Sends what the socket takes of the handshake: a QEMU that reads slowly
+ * (or not at all) waits for POLLOUT, never the other VMs' timers.
+ */
+static void advance_handshake(struct vm *vm)
+{
+	int err = 0;
+
+	while (handshaking(vm) && !err) {
+		unsigned int i = vm->hs_sent;
+
+		if (i == 0)
+			err = ivshmem_send(vm->client_fd, IVSHMEM_PROTOCOL_VERSION, -1);
+		else if (i == 1)
+			err = ivshmem_send(vm->client_fd, GUEST_PEER_ID, -1);
+		else if (i == 2)
+			err = ivshmem_send(vm->client_fd, -1, vm->shm_fd);
+		else	/* no other peers; then the guest's own vectors */
+			err = ivshmem_send(vm->client_fd, GUEST_PEER_ID, vm->evfd[i - 3]);
+		if (!err)
+			vm->hs_sent++;
+	}
+	if (err == -EAGAIN)
+		return;
+	if (err) {
+		vm_say(vm, "%s: handshake on connection %" PRId64 " failed: %s", vm->name,
+		       vm->client_id, strerror(-err));
+		drop_client(vm, "dropped");
+		return;
+	}
+	vm_say(vm, "%s: connection %" PRId64 " connected: %u vCPUs, region %zu bytes", vm->name,
+	       vm->client_id, vm->vcpus, vm->size);
 }
 
 static void accept_client(struct vm *vm)
 {
-	int fd = accept4(vm->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	int fd = accept4(vm->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	unsigned int v;
+	uid_t uid;
 	int err = 0;
 
 	if (fd < 0)
 		return;
+	if (!socket_peer_allowed(fd, &vm->access, &uid)) {
+		vm->refused_peer++;
+		vm_say(vm, "%s: refused a connection from uid %ld (not root, the socket's owner "
+		       "or its group)", vm->name, uid == (uid_t)-1 ? -1L : (long)uid);
+		close(fd);
+		return;
+	}
 	if (vm->client_fd >= 0) {
 		/* a second QEMU on one region would share one guest's timers */
 		vm->refused++;
-		say("%s: refused a second connection (connection %" PRId64 " holds the region)",
-		    vm->name, vm->client_id);
+		vm_say(vm, "%s: refused a second connection (connection %" PRId64
+		       " holds the region)", vm->name, vm->client_id);
 		close(fd);
 		return;
 	}
 	vm->client_fd = fd;
 	vm->client_id = vm->next_id++;
+	vm->hs_sent = 0;
+	vm->hs_deadline_ns = now_ns() + HANDSHAKE_TIMEOUT_NS;
 	vm->connects++;
 	for (v = 0; v < vm->vcpus; v++)
 		vm->evfd[v] = -1;
-	/* a QEMU that does not read must not stall every other VM */
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &(struct timeval){ .tv_sec = 1 },
-		   sizeof(struct timeval));
 	if (create_region(vm)) {
 		err = -errno;
 	} else {
@@ -301,23 +494,13 @@ static void accept_client(struct vm *vm)
 		if (vm->evfd[v] < 0)
 			err = -errno;
 	}
-	if (!err)
-		err = ivshmem_send(fd, IVSHMEM_PROTOCOL_VERSION, -1);
-	if (!err)
-		err = ivshmem_send(fd, GUEST_PEER_ID, -1);
-	if (!err)
-		err = ivshmem_send(fd, -1, vm->shm_fd);
-	/* no other peers; then the guest's own vectors */
-	for (v = 0; v < vm->vcpus && !err; v++)
-		err = ivshmem_send(fd, GUEST_PEER_ID, vm->evfd[v]);
 	if (err) {
-		say("%s: handshake on connection %" PRId64 " failed: %s", vm->name, vm->client_id,
-		    strerror(-err));
+		vm_say(vm, "%s: cannot set up connection %" PRId64 ": %s", vm->name,
+		       vm->client_id, strerror(-err));
 		drop_client(vm, "dropped");
 		return;
 	}
-	say("%s: connection %" PRId64 " connected: %u vCPUs, region %zu bytes", vm->name,
-	    vm->client_id, vm->vcpus, vm->size);
+	advance_handshake(vm);
 }
 
 /* Anything from QEMU after the handshake is unexpected; EOF is a goodbye. */
@@ -331,7 +514,8 @@ static void client_readable(struct vm *vm)
 	else if (n < 0 && errno != EAGAIN && errno != EINTR)
 		drop_client(vm, "connection failed");
 	else if (n > 0 && verbose)
-		say("%s: ignored %zd bytes on connection %" PRId64, vm->name, n, vm->client_id);
+		vm_say(vm, "%s: ignored %zd bytes on connection %" PRId64, vm->name, n,
+		       vm->client_id);
 }
 
 static void fire(void *ctx, uint32_t slot)
@@ -351,10 +535,11 @@ static void print_stats(void)
 	for (i = 0; i < nr_vms; i++) {
 		struct vm *vm = &vms[i];
 
-		say("stats %s: connects %" PRIu64 " disconnects %" PRIu64 " refused %" PRIu64
-		    " eventfd_errors %" PRIu64 " restores %" PRIu64, vm->name, vm->connects,
-		    vm->disconnects, vm->refused, vm->eventfd_errors,
-		    vm->restores + vm->region.restores);
+		say("stats %s: serving %" PRId64 " connects %" PRIu64 " disconnects %" PRIu64
+		    " refused %" PRIu64 " refused_peer %" PRIu64 " eventfd_errors %" PRIu64
+		    " restores %" PRIu64, vm->name, serving(vm) ? vm->client_id : 0,
+		    vm->connects, vm->disconnects, vm->refused, vm->refused_peer,
+		    vm->eventfd_errors, vm->restores + vm->region.restores);
 		for (v = 0; v < vm->vcpus; v++) {
 			struct et_slot_state *s = &vm->region.slot[v];
 
@@ -390,10 +575,16 @@ static bool handle_events(struct pollfd *pfd, unsigned int npfd, int sig_fd)
 			return false;
 		}
 		for (unsigned int k = 0; k < nr_vms; k++) {
-			if (pfd[i].fd == vms[k].listen_fd)
-				accept_client(&vms[k]);
-			else if (pfd[i].fd == vms[k].client_fd)
-				client_readable(&vms[k]);
+			struct vm *vm = &vms[k];
+
+			if (pfd[i].fd == vm->listen_fd) {
+				accept_client(vm);
+			} else if (pfd[i].fd == vm->client_fd) {
+				if (pfd[i].revents & ~POLLOUT)
+					client_readable(vm);
+				if (handshaking(vm) && (pfd[i].revents & POLLOUT))
+					advance_handshake(vm);
+			}
 		}
 	}
 	return true;
@@ -407,7 +598,10 @@ static unsigned int build_pollfds(struct pollfd *pfd, int sig_fd)
 	for (i = 0; i < nr_vms; i++) {
 		pfd[n++] = (struct pollfd){ .fd = vms[i].listen_fd, .events = POLLIN };
 		if (vms[i].client_fd >= 0)
-			pfd[n++] = (struct pollfd){ .fd = vms[i].client_fd, .events = POLLIN };
+			pfd[n++] = (struct pollfd){
+				.fd = vms[i].client_fd,
+				.events = POLLIN | (handshaking(&vms[i]) ? POLLOUT : 0),
+			};
 	}
 	return n;
 }
@@ -433,7 +627,7 @@ static uint64_t scan_all(uint64_t period)
 	unsigned int i;
 
 	for (i = 0; i < nr_vms; i++) {
-		if (vms[i].client_fd < 0)
+		if (!serving(&vms[i]))
 			continue;
 		now = now_ns();
 		e = et_scan(&vms[i].region, now,
@@ -445,32 +639,128 @@ static uint64_t scan_all(uint64_t period)
 	return earliest;
 }
 
+/* Drops each QEMU that has not taken its handshake in time; returns the next such deadline. */
+static uint64_t expire_handshakes(uint64_t now)
+{
+	uint64_t next = UINT64_MAX;
+	unsigned int i;
+
+	for (i = 0; i < nr_vms; i++) {
+		if (!handshaking(&vms[i]))
+			continue;
+		if (now >= vms[i].hs_deadline_ns)
+			drop_client(&vms[i], "dropped: it did not take its handshake");
+		else if (vms[i].hs_deadline_ns < next)
+			next = vms[i].hs_deadline_ns;
+	}
+	return next;
+}
+
+static void set_timeout(struct timespec *ts, uint64_t now, uint64_t wake)
+{
+	uint64_t d = wake > now ? wake - now : 0;
+
+	ts->tv_sec = d / 1000000000ull;
+	ts->tv_nsec = d % 1000000000ull;
+}
+
 static void run(int sig_fd)
 {
 	struct pollfd pfd[1 + 2 * MAX_VMS];
 	unsigned int spins = 0;
 
 	for (;;) {
-		unsigned int n = build_pollfds(pfd, sig_fd);
+		struct timespec ts = { 0, 0 }, *timeout = &ts;
 		uint64_t now, wake, earliest;
-		struct timespec ts = { 0, 0 };
+		bool served = false;
+		unsigned int n, i;
 
-		if (poll_mode) {
+		for (i = 0; i < nr_vms; i++)
+			served |= serving(&vms[i]);
+		if (served && poll_mode) {
 			scan_all(0);
 			if (++spins % 256)
 				continue;
-		} else {
-			earliest = scan_all(scan_ns);
-			now = now_ns();
-			wake = now + scan_ns;
-			if (earliest < wake)
-				wake = earliest > now ? earliest : now;
-			ts.tv_sec = (wake - now) / 1000000000ull;
-			ts.tv_nsec = (wake - now) % 1000000000ull;
 		}
-		if (ppoll(pfd, n, &ts, NULL) > 0 && !handle_events(pfd, n, sig_fd))
+		earliest = served && !poll_mode ? scan_all(scan_ns) : UINT64_MAX;
+		now = now_ns();
+		wake = expire_handshakes(now);
+		if (served && !poll_mode) {
+			if (now + scan_ns < wake)
+				wake = now + scan_ns;
+			if (earliest < wake)
+				wake = earliest;
+		}
+		/* nothing to fire: no wakeups until a connection or a handshake's deadline */
+		if (!(served && poll_mode)) {
+			if (wake == UINT64_MAX)
+				timeout = NULL;
+			else
+				set_timeout(&ts, now, wake);
+		}
+		n = build_pollfds(pfd, sig_fd);
+		if (ppoll(pfd, n, timeout, NULL) > 0 && !handle_events(pfd, n, sig_fd))
 			return;
 	}
+}
+
+/* The sockets and lock files this agent holds, removed. */
+static void release_sockets(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr_vms; i++) {
+		socket_release(vms[i].path, vms[i].listen_fd, vms[i].lock_fd);
+		vms[i].listen_fd = vms[i].lock_fd = -1;
+	}
+}
+
+/* Descriptors open now (those inherited included), or 3 if /proc cannot say. */
+static unsigned long open_fds(void)
+{
+	unsigned long n = 0;
+	struct dirent *d;
+	DIR *dir = opendir("/proc/self/fd");
+
+	if (!dir)
+		return 3;
+	while ((d = readdir(dir)))
+		n += d->d_name[0] != '.';
+	closedir(dir);
+	return n - 1;	/* the directory's own */
+}
+
+/*
+ * Every descriptor the agent can hold at once (what is open now, the
+ * signalfd, one being accepted; per VM a lock, a listening socket, a
+ * connection, a region and a vector per vCPU), checked before anything is
+ * served: the soft limit is raised as far as the hard one allows, and a
+ * configuration beyond that is refused.
+ */
+static bool enough_fds(void)
+{
+	unsigned long need = open_fds() + 1 + 1;
+	struct rlimit rl;
+	unsigned int i;
+
+	for (i = 0; i < nr_vms; i++)
+		need += 4 + vms[i].vcpus;
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return true;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+		if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need) {
+			say("the VMs need %lu file descriptors; the hard limit is %lu (raise it,"
+			    " e.g. LimitNOFILE= in the unit)", need, (unsigned long)rl.rlim_max);
+			return false;
+		}
+		rl.rlim_cur = need;
+		if (setrlimit(RLIMIT_NOFILE, &rl)) {
+			say("cannot raise the file descriptor limit to %lu: %s", need,
+			    strerror(errno));
+			return false;
+		}
+	}
+	return true;
 }
 
 int main(int argc, char **argv)
@@ -497,9 +787,14 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'v':
 			if (nr_vms == MAX_VMS || !parse_vm(optarg, &vms[nr_vms])) {
-				say("bad --vm '%s' (NAME=SOCKET:VCPUS, VCPUS 1..%d, at most %d VMs)",
+				say("bad --vm '%s' (NAME=SOCKET:VCPUS[,owner=USER][,group=GROUP]"
+				    "[,mode=MODE], VCPUS 1..%d, MODE at most 0666, at most %d VMs)",
 				    optarg, TAXCUT_ET_MAX_SLOTS, MAX_VMS);
-				return 2;
+				return EXIT_USAGE;
+			}
+			if (!vm_unique(&vms[nr_vms])) {
+				say("bad --vm '%s': its name or socket is another --vm's", optarg);
+				return EXIT_USAGE;
 			}
 			nr_vms++;
 			break;
@@ -510,14 +805,14 @@ int main(int argc, char **argv)
 			pin_cpu = (int)strtol(optarg, &end, 10);
 			if (*end || pin_cpu < 0 || pin_cpu >= CPU_SETSIZE) {
 				say("bad --cpu '%s'", optarg);
-				return 2;
+				return EXIT_USAGE;
 			}
 			break;
 		case 's':
 			scan_ns = strtoull(optarg, &end, 10) * 1000;
 			if (*end || scan_ns < 50000 || scan_ns > 100000000) {
 				say("bad --scan-us '%s' (50 to 100000)", optarg);
-				return 2;
+				return EXIT_USAGE;
 			}
 			break;
 		case 'o':
@@ -529,7 +824,7 @@ int main(int argc, char **argv)
 			    shift_s > CLOCK_SHIFT_MAX_S) {
 				say("bad --clock-shift-s '%s' (-%d to %d)", optarg,
 				    CLOCK_SHIFT_MAX_S, CLOCK_SHIFT_MAX_S);
-				return 2;
+				return EXIT_USAGE;
 			}
 			clock_shift_ns = shift_s * 1000000000ll;
 			break;
@@ -544,19 +839,21 @@ int main(int argc, char **argv)
 			return 0;
 		default:
 			fputs(usage, stderr);
-			return 2;
+			return EXIT_USAGE;
 		}
 	}
 	if (!nr_vms || optind != argc) {
 		fputs(usage, stderr);
-		return 2;
+		return EXIT_USAGE;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	if (clock_shift_ns < 0 && mono.tv_sec + clock_shift_ns / 1000000000ll < 1) {
 		say("--clock-shift-s %lld would take the clock below 0 (up %lld s)",
 		    (long long)(clock_shift_ns / 1000000000ll), (long long)mono.tv_sec);
-		return 2;
+		return EXIT_USAGE;
 	}
+	if (!enough_fds())
+		return EXIT_START;
 	if (pin_cpu >= 0) {
 		cpu_set_t set;
 
@@ -564,28 +861,33 @@ int main(int argc, char **argv)
 		CPU_SET(pin_cpu, &set);
 		if (sched_setaffinity(0, sizeof(set), &set)) {
 			say("cannot run on CPU %d: %s", pin_cpu, strerror(errno));
-			return 1;
+			return EXIT_START;
 		}
 	}
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGQUIT);
 	sigaddset(&sigs, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	sig_fd = signalfd(-1, &sigs, SFD_CLOEXEC);
 	if (sig_fd < 0) {
 		say("signalfd: %s", strerror(errno));
-		return 1;
+		return EXIT_START;
 	}
 	/* wake when asked: the default 50 us slack would break the horizon */
 	prctl(PR_SET_TIMERSLACK, 1UL);
 	for (i = 0; i < nr_vms; i++) {
-		if (listen_on(&vms[i])) {
-			say("%s: cannot set up: %s", vms[i].name, strerror(errno));
-			return 1;
+		int rc = listen_on(&vms[i]);
+
+		if (rc) {
+			release_sockets();
+			return rc;
 		}
-		say("%s: listening on %s for %u vCPUs", vms[i].name, vms[i].path, vms[i].vcpus);
+		say("%s: listening on %s for %u vCPUs (mode %04o)", vms[i].name, vms[i].path,
+		    vms[i].vcpus, (unsigned int)vms[i].access.mode);
 	}
 	if (clock_shift_ns)
 		say("clock shifted by %lld s", (long long)(clock_shift_ns / 1000000000ll));
@@ -594,11 +896,9 @@ int main(int argc, char **argv)
 	else
 		say("scan mode, every %" PRIu64 " us", scan_ns / 1000);
 	run(sig_fd);
-	for (i = 0; i < nr_vms; i++) {
+	for (i = 0; i < nr_vms; i++)
 		drop_client(&vms[i], "let go: agent stopping");
-		close(vms[i].listen_fd);
-		unlink(vms[i].path);
-	}
+	release_sockets();
 	if (want_stats)
 		print_stats();
 	say("stopped");

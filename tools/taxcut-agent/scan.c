@@ -264,7 +264,9 @@ uint64_t et_scan(struct et_region *r, uint64_t now_ns, uint64_t next_look_ns,
 		st->fired++;
 		if (now_ns - deadline > st->late_max_ns)
 			st->late_max_ns = now_ns - deadline;
-		st->late_sum_ns += now_ns - deadline;
+		/* saturates: a guest's deadline of 1 is a lateness of the whole uptime */
+		if (__builtin_add_overflow(st->late_sum_ns, now_ns - deadline, &st->late_sum_ns))
+			st->late_sum_ns = UINT64_MAX;
 		STORE(s->fired_seq, seq1);
 		s->fired = st->fired;
 		fire(ctx, n);
