@@ -10,6 +10,8 @@
 #   make bench      run the benchmarks: build/bench/*.json and tables
 #                   (BENCH_ARGS="--only ipi --repeats 1" for a quick look)
 #   make agent      build the exitless timer's host agent (build/agent/)
+#   make install-agent  install it, taxcut-qmp, its man page and systemd
+#                   units (PREFIX=/usr/local, DESTDIR; uninstall-agent)
 #   make install    install taxcut.ko for KDIR's kernel (uninstall: remove)
 #
 # Everything built lands under build/; downloads and kernel builds are
@@ -21,7 +23,8 @@ KDIR ?= $(shell . $(BUILD_SCRIPTS)/common.sh && debian_kdir)
 KREL = $(shell . $(BUILD_SCRIPTS)/common.sh && kernel_release $(KDIR))
 VARIANT ?= release
 
-.PHONY: all module agent deps kernel check unit demo bench install uninstall clean
+.PHONY: all module agent install-agent uninstall-agent deps kernel check unit demo bench \
+	install uninstall clean
 
 all: module
 
@@ -33,6 +36,9 @@ module:
 agent:
 	@$(MAKE) -s -C tools/taxcut-agent O=$(CURDIR)/build/agent
 	@echo "built build/agent/taxcut-agent"
+
+install-agent uninstall-agent:
+	@$(MAKE) -s -C tools/taxcut-agent O=$(CURDIR)/build/agent $(@:-agent=)
 
 deps:
 	@$(BUILD_SCRIPTS)/deps.sh

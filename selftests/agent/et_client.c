@@ -8,7 +8,8 @@
  *                                      slots: none early, none lost (TAP)
  *   et_client SOCKET hostile SECONDS   write garbage all over the region,
  *                                      then check that a timer still fires
- *   et_client SOCKET hold SECONDS      connect and stay connected
+ *   et_client SOCKET hold SECONDS      connect and stay connected (says
+ *                                      "# connected" once it holds the region)
  *   et_client SOCKET refused [WHAT]    expect the agent to refuse us
  *   et_client SOCKET churn N           connect, read the first message and
  *                                      close, N times
@@ -226,6 +227,8 @@ int main(int argc, char **argv)
 		char what[128];
 		int ok;
 
+		printf("# connected\n");	/* its socket buffer is sized now */
+		fflush(stdout);
 		usleep((useconds_t)atoi(argv[3]) * 1000);
 		ok = !handshake(sock) && vectors == atoi(argv[4]) && hdr->magic == TAXCUT_ET_MAGIC;
 		snprintf(what, sizeof(what),
@@ -292,6 +295,8 @@ int main(int argc, char **argv)
 		return timers(50, "after the garbage") ? 1 : 0;
 	}
 	if (!strcmp(argv[2], "hold")) {
+		printf("# connected\n");
+		fflush(stdout);
 		sleep((unsigned int)atoi(argv[3]));
 		return 0;
 	}

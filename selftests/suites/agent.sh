@@ -35,6 +35,21 @@ cpu_ticks() {
 	awk '{ print $14 + $15 }' "/proc/$1/stat"
 }
 
+# wakeups PID: voluntary and involuntary context switches so far (every
+# wakeup of a sleeping process is one)
+wakeups() {
+	awk '/ctxt_switches/ { n += $2 } END { print n }' "/proc/$1/status"
+}
+
+# wait_for FILE PATTERN: up to 10 s for a line matching PATTERN in FILE
+wait_for() {
+	for _ in $(seq 100); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # client LABEL ARGS...: run the test client, its TAP lines prefixed
 client() {
 	local label=$1
@@ -50,9 +65,9 @@ expect "the sockets are created mode 0600" \
 
 client vm0 "$out/vm0.sock" timers 200 "scan mode, vm0"
 
-"$client" "$out/vm0.sock" hold 3 >/dev/null &
+"$client" "$out/vm0.sock" hold 3 >"$out/hold.out" &
 holder=$!
-sleep 0.3
+for _ in $(seq 100); do grep -q '^# connected' "$out/hold.out" && break; sleep 0.1; done
 client vm0 "$out/vm0.sock" refused
 wait $holder
 
@@ -100,20 +115,44 @@ wait $pid
 expect "busy-poll mode: exit status 0 after SIGTERM ($?)" test $? -eq 0
 
 expect "bad usage exits 2" eval "'$agent' --vm bad 2>/dev/null; [ \$? -eq 2 ]"
+# (timeout: an agent that took them would serve until killed)
 expect "a socket named twice is bad usage (2)" \
-	eval "'$agent' --vm a='$out/dup.sock':2 --vm b='$out/dup.sock':2 2>/dev/null; [ \$? -eq 2 ]"
-expect "a mode beyond 0666 is bad usage (2)" \
-	eval "'$agent' --vm a='$out/m.sock':2,mode=0777 2>/dev/null; [ \$? -eq 2 ]"
+	eval "timeout 10 '$agent' --vm a='$out/dup.sock':2 --vm b='$out/dup.sock':2 2>/dev/null; [ \$? -eq 2 ]"
+expect "a mode beyond 0666 and an empty option are bad usage (2)" \
+	eval "timeout 10 '$agent' --vm a='$out/m.sock':2,mode=0777 2>/dev/null; [ \$? -eq 2 ] &&
+	      { timeout 10 '$agent' --vm a='$out/m.sock':2,,mode=0600 2>/dev/null; [ \$? -eq 2 ]; }"
 
 # --- one agent per socket path ------------------------------------------------
 "$agent" --vm vm0="$out/lock.sock":2 --stats 2>"$out/lock.log" &
 pid=$!
 for _ in $(seq 50); do [ -S "$out/lock.sock" ] && break; sleep 0.1; done
-"$agent" --vm other="$out/lock.sock":2 2>"$out/lock2.log"
+timeout 10 "$agent" --vm other="$out/lock.sock":2 2>"$out/lock2.log"
 rc=$?
 expect "a second agent on a served socket path is refused: exit 3 ($rc), the lock named" \
 	eval "[ $rc -eq 3 ] && grep -q 'another agent serves .*lock.sock (.*lock.sock.lock is held)' '$out/lock2.log'"
 client lock "$out/lock.sock" timers 20 "the first agent still serves its socket"
+
+# a socket someone else listens on is left alone; once it refuses
+# connections (its server died) it is stale and replaced
+python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.listen()
+time.sleep(60)' "$out/live.sock" &
+live=$!
+for _ in $(seq 100); do [ -S "$out/live.sock" ] && break; sleep 0.1; done
+timeout 10 "$agent" --vm x="$out/live.sock":2 2>"$out/live.log"
+rc=$?
+expect "a socket another server listens on is left alone: exit 1 ($rc), the reason named" \
+	eval "[ $rc -eq 1 ] && grep -q 'another server listens on it' '$out/live.log' && [ -S '$out/live.sock' ]"
+kill $live
+wait $live 2>/dev/null
+"$agent" --vm x="$out/live.sock":2 2>"$out/stale.log" &
+stale=$!
+expect "once its server is gone the stale socket is replaced" \
+	wait_for "$out/stale.log" 'x: listening on'
+kill -TERM $stale
+wait $stale
 
 # --- an idle agent sleeps -------------------------------------------------------
 # no guest connected: nothing to scan, so no wakeups at all, in either mode
@@ -121,10 +160,10 @@ client lock "$out/lock.sock" timers 20 "the first agent still serves its socket"
 idle=$!
 for _ in $(seq 50); do [ -S "$out/idle.sock" ] && break; sleep 0.1; done
 sleep 0.2
-t0=$(cpu_ticks $pid) i0=$(cpu_ticks $idle)
+t0=$(wakeups $pid) i0=$(wakeups $idle)
 sleep 1
-t1=$(cpu_ticks $pid) i1=$(cpu_ticks $idle)
-expect "with no guest connected the agent uses no CPU: scan mode $((t1 - t0)) ticks, busy-poll mode $((i1 - i0)) ticks in 1 s" \
+t1=$(wakeups $pid) i1=$(wakeups $idle)
+expect "with no guest connected the agent sleeps: scan mode $((t1 - t0)), busy-poll mode $((i1 - i0)) context switches in 1 s" \
 	eval "[ $((t1 - t0)) -eq 0 ] && [ $((i1 - i0)) -eq 0 ]"
 kill -TERM $idle
 wait $idle
@@ -147,24 +186,31 @@ expect "SIGHUP: exit status 0 ($rc), the socket and its lock file removed" \
 # it connects) the agent's sends fill it after a few messages: the other
 # VM's timers must all fire while that handshake waits, and the slow QEMU
 # must still get all of it.
-"$agent" --vm big="$out/big.sock":255 --vm vm1="$out/vm1.sock":2 2>"$out/slow.log" &
+"$agent" --vm big="$out/big.sock":255 --vm vm1="$out/vm1.sock":2 --stats 2>"$out/slow.log" &
 pid=$!
 for _ in $(seq 50); do [ -S "$out/vm1.sock" ] && break; sleep 0.1; done
 wmem=$(cat /proc/sys/net/core/wmem_default 2>/dev/null)
 if [ -n "$wmem" ] && echo 4608 2>/dev/null >/proc/sys/net/core/wmem_default; then
+	# the buffer is sized as the client connects: back to normal at once after
+	trap 'echo "$wmem" >/proc/sys/net/core/wmem_default' EXIT
 	"$client" "$out/big.sock" slowread 3000 255 >"$out/slowread.tap" &
 	slow=$!
-	sleep 0.2
+	wait_for "$out/slowread.tap" '^# connected'
 	echo "$wmem" >/proc/sys/net/core/wmem_default
+	trap - EXIT
 	client slow "$out/vm1.sock" timers 100 "vm1 while vm0's QEMU does not read its handshake"
 	expect "vm1's timers were done while that handshake still waited" kill -0 $slow
 	wait $slow
-	sed -E "s/^(ok|not ok) - /\1 - agent: slow QEMU: /" "$out/slowread.tap"
+	sed -E "s/^(ok|not ok) - /\1 - agent: slow QEMU: /" "$out/slowread.tap" | grep -v '^# connected'
+	kill -TERM $pid
+	wait $pid
+	expect "the agent did wait for that QEMU's socket (handshake_waits)" \
+		grep -q 'stats big: .* handshake_waits [1-9]' "$out/slow.log"
 else
 	echo "ok - agent: the handshake never holds the firing thread # SKIP net.core.wmem_default is not writable here"
+	kill -TERM $pid
+	wait $pid
 fi
-kill -TERM $pid
-wait $pid
 
 # --- who may connect ------------------------------------------------------------------
 # sockets in a directory every user can reach (the work tree may not be)
@@ -174,7 +220,7 @@ cp "$client" "$acl/et_client"
 "$agent" --vm open="$acl/open.sock":2,mode=0666 --vm mine="$acl/mine.sock":2,owner=65534,mode=0600 \
 	--stats 2>"$out/acl.log" &
 pid=$!
-for _ in $(seq 50); do [ -S "$acl/mine.sock" ] && break; sleep 0.1; done
+wait_for "$out/acl.log" 'mine: listening on'
 expect "socket owner and mode as asked: $(stat -c '%u %a' "$acl/open.sock"), $(stat -c '%u %a' "$acl/mine.sock")" \
 	test "$(stat -c '%u %a' "$acl/open.sock")/$(stat -c '%u %a' "$acl/mine.sock")" = "$(id -u) 666/65534 600"
 setpriv --reuid=65534 --regid=65534 --clear-groups "$acl/et_client" "$acl/open.sock" refused \
@@ -197,7 +243,7 @@ for _ in $(seq 50); do [ -S "$out/fd.sock" ] && break; sleep 0.1; done
 client fd "$out/fd.sock" timers 20 "255 vCPUs under a soft limit of 64 descriptors"
 kill -TERM $pid
 wait $pid
-(ulimit -n 64 && exec "$agent" --vm fd="$out/fd.sock":255 2>"$out/fd2.log")
+(ulimit -n 64 && exec timeout 10 "$agent" --vm fd="$out/fd.sock":255 2>"$out/fd2.log")
 rc=$?
 expect "a hard limit of 64 descriptors for 255 vCPUs: exit 1 ($rc), the need named" \
 	eval "[ $rc -eq 1 ] && grep -q 'the VMs need [0-9]* file descriptors; the hard limit is 64' '$out/fd2.log'"
@@ -228,5 +274,50 @@ kill -TERM $pid
 wait $pid
 lines=$(grep -vc 'stats' "$out/churn.log")
 expect "the connection log stayed short ($lines lines for 140002 events)" test "$lines" -lt 200
+# --- installed as a host admin would ---------------------------------------------------
+root=$out/install
+rm -rf "$root"
+if make -s -C "$top/tools/taxcut-agent" O="$top/build/agent" install PREFIX="$root/usr" \
+	>"$out/install.log" 2>&1; then
+	units=$root/usr/lib/systemd/system
+	expect "make install: the agent, taxcut-qmp, the man page, both units" \
+		eval "[ -x '$root/usr/sbin/taxcut-agent' ] && [ -x '$root/usr/sbin/taxcut-qmp' ] &&
+		      [ -f '$root/usr/share/man/man8/taxcut-agent.8' ] &&
+		      [ -f '$units/taxcut-agent.service' ] && [ -f '$units/taxcut-agent@.service' ] &&
+		      grep -q '^ExecStart=$root/usr/sbin/taxcut-agent ' '$units/taxcut-agent@.service'"
+	# an instance of the template, as systemctl enable taxcut-agent@web would make
+	mkdir -p "$root/verify"
+	cp "$units/taxcut-agent.service" "$root/verify/"
+	cp "$units/taxcut-agent@.service" "$root/verify/taxcut-agent@web.service"
+	v=$(systemd-analyze verify --man=no "$root/verify/taxcut-agent.service" \
+		"$root/verify/taxcut-agent@web.service" 2>&1)
+	rc=$?
+	expect "systemd-analyze verify: both units clean (status $rc)" eval "[ $rc -eq 0 ] && [ -z '$v' ]"
+	[ -z "$v" ] || echo "$v" | sed 's/^/#   /'
+	w=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$root/usr/share/man/man8/taxcut-agent.8" 2>&1 >/dev/null)
+	expect "the man page renders without a warning" test -z "$w"
+	[ -z "$w" ] || echo "$w" | sed 's/^/#   /'
+	missing=$("$agent" --help | grep -o -- '--[a-z][a-z-]*' | sort -u | while read -r o; do
+		grep -q -- "${o//-/\\\\-}" "$root/usr/share/man/man8/taxcut-agent.8" || echo "$o"
+	done)
+	expect "every option of --help is in the man page${missing:+ (missing: $missing)}" test -z "$missing"
+	# the template's command line with a configuration as the man page shows it
+	VCPUS=2 SOCKET_OPTIONS=,owner=65534,mode=0600 AGENT_OPTIONS="--scan-us 250"
+	# shellcheck disable=SC2086 # AGENT_OPTIONS is split, as systemd splits $AGENT_OPTIONS
+	"$root/usr/sbin/taxcut-agent" --vm web="$out/web.sock:${VCPUS}${SOCKET_OPTIONS}" $AGENT_OPTIONS \
+		2>"$out/web.log" &
+	pid=$!
+	for _ in $(seq 50); do [ -S "$out/web.sock" ] && break; sleep 0.1; done
+	sock=$(stat -c '%u %a' "$out/web.sock" 2>/dev/null)
+	kill -TERM $pid
+	wait $pid
+	rc=$?
+	expect "the installed agent runs the template's command line (socket: uid and mode ${sock:-none}, exit $rc)" \
+		eval "[ '$sock' = '65534 600' ] && [ $rc -eq 0 ]"
+else
+	echo "not ok - agent: make install"
+	sed 's/^/#   /' "$out/install.log"
+fi
+
 expect "--help prints the manual's sections" \
 	eval "'$agent' --help | grep -q '^SYNOPSIS' && '$agent' --help | grep -q 'ivshmem-doorbell'"

@@ -27,6 +27,7 @@ HOST_PACKAGES=(
 	qemu-system-x86 qemu-utils seabios ipxe-qemu
 	ninja-build libglib2.0-dev libpixman-1-dev libfdt-dev zlib1g-dev
 	python3 python3-venv debootstrap
+	man-db groff-base systemd
 )
 NEXT_SUITE=trixie
 

@@ -72,8 +72,9 @@ static const char usage[] =
 "         ,owner=USER        the socket's owner (default: the agent's user)\n"
 "         ,group=GROUP       its group (default: the agent's)\n"
 "         ,mode=MODE         its mode, octal, at most 0666 (default 0600)\n"
-"                            Only root, the owner and processes whose group is\n"
-"                            GROUP may connect (SO_PEERCRED), whatever the mode.\n"
+"                            Only root, the owner and, with group=, processes\n"
+"                            whose group is GROUP may connect (SO_PEERCRED),\n"
+"                            whatever the mode.\n"
 "    --poll                  busy-poll the regions (the exitless mode): one\n"
 "                            host CPU spins; pin it with --cpu\n"
 "    --cpu N                 run on host CPU N (a housekeeping CPU)\n"
@@ -111,6 +112,12 @@ static const char usage[] =
 #define EXIT_USAGE	2
 #define EXIT_TAKEN	3
 
+/* One kind of a VM's log lines: at most LOG_LINES in each LOG_WINDOW_NS. */
+struct log_limit {
+	uint64_t window_ns, suppressed;
+	unsigned int lines;
+};
+
 struct vm {
 	char name[32];
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
@@ -129,8 +136,9 @@ struct vm {
 	struct et_region region;
 	uint64_t connects, disconnects, refused, refused_peer, eventfd_errors;
 	uint64_t restores;	/* of earlier guests' regions */
-	uint64_t log_window_ns, log_suppressed;
-	unsigned int log_lines;
+	uint64_t handshake_waits;	/* times a handshake waited for the socket */
+	uint64_t accept_paused_until_ns;	/* out of descriptors: accept later */
+	struct log_limit log_connections, log_refusals;
 };
 
 static struct vm vms[MAX_VMS];
@@ -160,6 +168,9 @@ static int64_t clock_shift_ns;
  * device); one that has not taken it in this long is dropped.
  */
 #define HANDSHAKE_TIMEOUT_NS	5000000000ull
+
+/* Out of descriptors or memory, a listening socket is not polled for this long. */
+#define ACCEPT_PAUSE_NS	100000000ull
 
 /* Per VM, at most this many connection log lines in each window. */
 #define LOG_WINDOW_NS	10000000000ull
@@ -191,26 +202,28 @@ static uint64_t now_ns(void)
 }
 
 /*
- * What one VM's connections log: any same-uid process can connect and
- * close in a loop, and a log that grows with it is its weapon.
+ * What one VM's connections log: any process allowed on the socket can
+ * connect and close in a loop, and a log that grows with it is its weapon.
+ * Refusals have their own budget, so a refused peer cannot hide the real
+ * QEMU's lines.
  */
-static void vm_say(struct vm *vm, const char *fmt, ...)
+static void vm_say(struct vm *vm, struct log_limit *l, const char *fmt, ...)
 {
 	uint64_t now = now_ns();
 	va_list ap;
 
-	if (now - vm->log_window_ns >= LOG_WINDOW_NS) {
-		if (vm->log_suppressed)
-			say("%s: %" PRIu64 " messages suppressed", vm->name, vm->log_suppressed);
-		vm->log_window_ns = now;
-		vm->log_lines = 0;
-		vm->log_suppressed = 0;
+	if (now - l->window_ns >= LOG_WINDOW_NS) {
+		if (l->suppressed)
+			say("%s: %" PRIu64 " messages suppressed", vm->name, l->suppressed);
+		l->window_ns = now;
+		l->lines = 0;
+		l->suppressed = 0;
 	}
-	if (vm->log_lines >= LOG_LINES) {
-		vm->log_suppressed++;
+	if (l->lines >= LOG_LINES) {
+		l->suppressed++;
 		return;
 	}
-	vm->log_lines++;
+	l->lines++;
 	va_start(ap, fmt);
 	vsay(fmt, ap);
 	va_end(ap);
@@ -258,6 +271,9 @@ static bool parse_vm_options(char *opts, struct vm *vm)
 	char *opt, *save = NULL, *end;
 	unsigned long mode;
 
+	/* no empty option: strtok_r would skip it */
+	if (!*opts || *opts == ',' || opts[strlen(opts) - 1] == ',' || strstr(opts, ",,"))
+		return false;
 	for (opt = strtok_r(opts, ",", &save); opt; opt = strtok_r(NULL, ",", &save)) {
 		if (!strncmp(opt, "owner=", 6)) {
 			if (!parse_id(opt + 6, false, &vm->access.owner))
@@ -268,7 +284,8 @@ static bool parse_vm_options(char *opts, struct vm *vm)
 		} else if (!strncmp(opt, "mode=", 5)) {
 			mode = strtoul(opt + 5, &end, 8);
 			/* read and write bits only; the owner must be able to connect */
-			if (!opt[5] || *end || (mode & ~0666ul) || !(mode & 0200))
+			if (!isdigit((unsigned char)opt[5]) || *end || (mode & ~0666ul) ||
+			    !(mode & 0200))
 				return false;
 			vm->access.mode = (mode_t)mode;
 		} else {
@@ -340,7 +357,8 @@ static int listen_on(struct vm *vm)
 	fd = socket_listen(vm->path, &vm->access);
 	if (fd < 0) {
 		say("%s: cannot listen on %s: %s", vm->name, vm->path,
-		    fd == -EEXIST ? "it exists and is not a socket" : strerror(-fd));
+		    fd == -EEXIST ? "it exists and is not a socket" :
+		    fd == -EADDRINUSE ? "another server listens on it" : strerror(-fd));
 		return EXIT_START;
 	}
 	vm->listen_fd = fd;
@@ -396,7 +414,7 @@ static void drop_client(struct vm *vm, const char *why)
 		vm->evfd[v] = -1;
 	}
 	vm->disconnects++;
-	vm_say(vm, "%s: connection %" PRId64 " %s", vm->name, vm->client_id, why);
+	vm_say(vm, &vm->log_connections, "%s: connection %" PRId64 " %s", vm->name, vm->client_id, why);
 }
 
 /* The version, the guest's ID, the region, then one eventfd per vCPU. */
@@ -438,15 +456,17 @@ static void advance_handshake(struct vm *vm)
 		if (!err)
 			vm->hs_sent++;
 	}
-	if (err == -EAGAIN)
+	if (err == -EAGAIN) {
+		vm->handshake_waits++;
 		return;
+	}
 	if (err) {
-		vm_say(vm, "%s: handshake on connection %" PRId64 " failed: %s", vm->name,
+		vm_say(vm, &vm->log_connections, "%s: handshake on connection %" PRId64 " failed: %s", vm->name,
 		       vm->client_id, strerror(-err));
 		drop_client(vm, "dropped");
 		return;
 	}
-	vm_say(vm, "%s: connection %" PRId64 " connected: %u vCPUs, region %zu bytes", vm->name,
+	vm_say(vm, &vm->log_connections, "%s: connection %" PRId64 " connected: %u vCPUs, region %zu bytes", vm->name,
 	       vm->client_id, vm->vcpus, vm->size);
 }
 
@@ -457,19 +477,27 @@ static void accept_client(struct vm *vm)
 	uid_t uid;
 	int err = 0;
 
-	if (fd < 0)
+	if (fd < 0) {
+		/* the connection stays queued: leave it there a while, do not spin on it */
+		if (errno == EMFILE || errno == ENFILE || errno == ENOMEM || errno == ENOBUFS) {
+			vm->accept_paused_until_ns = now_ns() + ACCEPT_PAUSE_NS;
+			vm_say(vm, &vm->log_refusals, "%s: cannot accept a connection: %s",
+			       vm->name, strerror(errno));
+		}
 		return;
+	}
 	if (!socket_peer_allowed(fd, &vm->access, &uid)) {
 		vm->refused_peer++;
-		vm_say(vm, "%s: refused a connection from uid %ld (not root, the socket's owner "
-		       "or its group)", vm->name, uid == (uid_t)-1 ? -1L : (long)uid);
+		vm_say(vm, &vm->log_refusals, "%s: refused a connection from uid %ld (not root, "
+		       "the socket's owner or its group=)", vm->name,
+		       uid == (uid_t)-1 ? -1L : (long)uid);
 		close(fd);
 		return;
 	}
 	if (vm->client_fd >= 0) {
 		/* a second QEMU on one region would share one guest's timers */
 		vm->refused++;
-		vm_say(vm, "%s: refused a second connection (connection %" PRId64
+		vm_say(vm, &vm->log_refusals, "%s: refused a second connection (connection %" PRId64
 		       " holds the region)", vm->name, vm->client_id);
 		close(fd);
 		return;
@@ -495,7 +523,7 @@ static void accept_client(struct vm *vm)
 			err = -errno;
 	}
 	if (err) {
-		vm_say(vm, "%s: cannot set up connection %" PRId64 ": %s", vm->name,
+		vm_say(vm, &vm->log_connections, "%s: cannot set up connection %" PRId64 ": %s", vm->name,
 		       vm->client_id, strerror(-err));
 		drop_client(vm, "dropped");
 		return;
@@ -514,7 +542,7 @@ static void client_readable(struct vm *vm)
 	else if (n < 0 && errno != EAGAIN && errno != EINTR)
 		drop_client(vm, "connection failed");
 	else if (n > 0 && verbose)
-		vm_say(vm, "%s: ignored %zd bytes on connection %" PRId64, vm->name, n,
+		vm_say(vm, &vm->log_connections, "%s: ignored %zd bytes on connection %" PRId64, vm->name, n,
 		       vm->client_id);
 }
 
@@ -536,10 +564,11 @@ static void print_stats(void)
 		struct vm *vm = &vms[i];
 
 		say("stats %s: serving %" PRId64 " connects %" PRIu64 " disconnects %" PRIu64
-		    " refused %" PRIu64 " refused_peer %" PRIu64 " eventfd_errors %" PRIu64
-		    " restores %" PRIu64, vm->name, serving(vm) ? vm->client_id : 0,
-		    vm->connects, vm->disconnects, vm->refused, vm->refused_peer,
-		    vm->eventfd_errors, vm->restores + vm->region.restores);
+		    " refused %" PRIu64 " refused_peer %" PRIu64 " handshake_waits %" PRIu64
+		    " eventfd_errors %" PRIu64 " restores %" PRIu64, vm->name,
+		    serving(vm) ? vm->client_id : 0, vm->connects, vm->disconnects, vm->refused,
+		    vm->refused_peer, vm->handshake_waits, vm->eventfd_errors,
+		    vm->restores + vm->region.restores);
 		for (v = 0; v < vm->vcpus; v++) {
 			struct et_slot_state *s = &vm->region.slot[v];
 
@@ -590,13 +619,14 @@ static bool handle_events(struct pollfd *pfd, unsigned int npfd, int sig_fd)
 	return true;
 }
 
-static unsigned int build_pollfds(struct pollfd *pfd, int sig_fd)
+static unsigned int build_pollfds(struct pollfd *pfd, int sig_fd, uint64_t now)
 {
 	unsigned int n = 0, i;
 
 	pfd[n++] = (struct pollfd){ .fd = sig_fd, .events = POLLIN };
 	for (i = 0; i < nr_vms; i++) {
-		pfd[n++] = (struct pollfd){ .fd = vms[i].listen_fd, .events = POLLIN };
+		if (now >= vms[i].accept_paused_until_ns)
+			pfd[n++] = (struct pollfd){ .fd = vms[i].listen_fd, .events = POLLIN };
 		if (vms[i].client_fd >= 0)
 			pfd[n++] = (struct pollfd){
 				.fd = vms[i].client_fd,
@@ -639,13 +669,18 @@ static uint64_t scan_all(uint64_t period)
 	return earliest;
 }
 
-/* Drops each QEMU that has not taken its handshake in time; returns the next such deadline. */
+/*
+ * Drops each QEMU that has not taken its handshake in time; returns the
+ * next such deadline or the end of a pause in accepting.
+ */
 static uint64_t expire_handshakes(uint64_t now)
 {
 	uint64_t next = UINT64_MAX;
 	unsigned int i;
 
 	for (i = 0; i < nr_vms; i++) {
+		if (vms[i].accept_paused_until_ns > now && vms[i].accept_paused_until_ns < next)
+			next = vms[i].accept_paused_until_ns;
 		if (!handshaking(&vms[i]))
 			continue;
 		if (now >= vms[i].hs_deadline_ns)
@@ -698,7 +733,7 @@ static void run(int sig_fd)
 			else
 				set_timeout(&ts, now, wake);
 		}
-		n = build_pollfds(pfd, sig_fd);
+		n = build_pollfds(pfd, sig_fd, now);
 		if (ppoll(pfd, n, timeout, NULL) > 0 && !handle_events(pfd, n, sig_fd))
 			return;
 	}
@@ -747,17 +782,25 @@ static bool enough_fds(void)
 		need += 4 + vms[i].vcpus;
 	if (getrlimit(RLIMIT_NOFILE, &rl))
 		return true;
-	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
-		if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need) {
-			say("the VMs need %lu file descriptors; the hard limit is %lu (raise it,"
-			    " e.g. LimitNOFILE= in the unit)", need, (unsigned long)rl.rlim_max);
-			return false;
-		}
-		rl.rlim_cur = need;
-		if (setrlimit(RLIMIT_NOFILE, &rl)) {
-			say("cannot raise the file descriptor limit to %lu: %s", need,
-			    strerror(errno));
-			return false;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need) {
+		say("the VMs need %lu file descriptors; the hard limit is %lu (raise it,"
+		    " e.g. LimitNOFILE= in the unit)", need, (unsigned long)rl.rlim_max);
+		return false;
+	}
+	/*
+	 * As far as allowed: descriptors in flight to a QEMU that has not read
+	 * them yet count against this limit too (ETOOMANYREFS).
+	 */
+	if (rl.rlim_cur != rl.rlim_max) {
+		struct rlimit want = { .rlim_cur = rl.rlim_max, .rlim_max = rl.rlim_max };
+
+		if (setrlimit(RLIMIT_NOFILE, &want) && rl.rlim_cur < need) {
+			want.rlim_cur = need;
+			if (setrlimit(RLIMIT_NOFILE, &want)) {
+				say("cannot raise the file descriptor limit to %lu: %s", need,
+				    strerror(errno));
+				return false;
+			}
 		}
 	}
 	return true;

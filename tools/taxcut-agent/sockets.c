@@ -58,21 +58,35 @@ int socket_listen(const char *path, const struct socket_access *acc)
 
 	if (strlen(path) >= sizeof(addr.sun_path))
 		return -ENAMETOOLONG;
-	/* under the lock a socket left here is a dead agent's: replace it */
+	memcpy(addr.sun_path, path, strlen(path) + 1);
+	/*
+	 * Under the lock a socket left here is a dead agent's, unless someone
+	 * still listens on it (a server that takes no lock): replace it only
+	 * when a connection is refused.
+	 */
 	if (lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode))
 			return -EEXIST;
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return -errno;
+		err = connect(fd, (struct sockaddr *)&addr, sizeof(addr)) ? errno : 0;
+		close(fd);
+		if (err != ECONNREFUSED)
+			return -EADDRINUSE;
 		unlink(path);
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	memcpy(addr.sun_path, path, strlen(path) + 1);
 	/* bind creates the file with exactly the mode asked for */
 	old = umask(0777 & ~acc->mode);
 	err = bind(fd, (struct sockaddr *)&addr, sizeof(addr)) ? -errno : 0;
 	umask(old);
 	bound = !err;
+	/* and again: a default ACL on the directory overrides the umask */
+	if (!err && chmod(path, acc->mode))
+		err = -errno;
 	/* the owner before the socket listens: nobody else connects first */
 	if (!err && (acc->owner != (uid_t)-1 || acc->group != (gid_t)-1) &&
 	    lchown(path, acc->owner, acc->group))

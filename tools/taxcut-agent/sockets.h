@@ -24,9 +24,10 @@ struct socket_access {
 int socket_lock(const char *path);
 
 /*
- * Listens on @path (a stale socket there is replaced, anything else
- * refused: -EEXIST) with @acc's owner, group and mode. The caller holds the
- * path's lock. Returns the listening fd or -errno.
+ * Listens on @path with @acc's owner, group and mode. The caller holds the
+ * path's lock. A socket there that refuses connections is replaced; one
+ * that accepts them is another server's (-EADDRINUSE); anything else is
+ * refused (-EEXIST). Returns the listening fd or -errno.
  */
 int socket_listen(const char *path, const struct socket_access *acc);
 
@@ -38,8 +39,8 @@ int socket_listen(const char *path, const struct socket_access *acc);
 void socket_release(const char *path, int listen_fd, int lock_fd);
 
 /*
- * Whether the peer on @fd may connect: root, the socket's owner, or a
- * member (by its primary group) of the socket's group. *@uid gets the
+ * Whether the peer on @fd may connect: root, the socket's owner, or (when
+ * @acc names a group) a process whose primary group it is. *@uid gets the
  * peer's uid ((uid_t)-1 if the kernel does not say).
  */
 bool socket_peer_allowed(int fd, const struct socket_access *acc, uid_t *uid);
