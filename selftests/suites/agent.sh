@@ -212,6 +212,32 @@ else
 	wait $pid
 fi
 
+# --- logging never blocks the timers ------------------------------------------------------
+# stderr is a pipe nobody reads (a stuck journal): six statistics dumps of
+# a VM with most of its 255 slots fired are far more than the pipe holds;
+# the other VM's timers must go on, and SIGTERM must still stop the agent.
+mkfifo "$out/stderr.fifo"
+sleep 60 <"$out/stderr.fifo" &
+reader=$!
+"$agent" --vm big="$out/nb.sock":255 --vm vm1="$out/nb1.sock":2 2>"$out/stderr.fifo" &
+pid=$!
+for _ in $(seq 50); do [ -S "$out/nb1.sock" ] && break; sleep 0.1; done
+"$client" "$out/nb.sock" hostile 1 >/dev/null
+for _ in 1 2 3 4 5 6; do
+	kill -USR1 $pid
+	sleep 0.05
+done
+client nonblock "$out/nb1.sock" timers 50 "vm1 after six statistics dumps into a full pipe"
+kill -TERM $pid
+for _ in $(seq 100); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+kill -KILL $pid 2>/dev/null
+wait $pid
+rc=$?
+expect "with stderr full the agent still stops at SIGTERM (exit $rc)" test $rc -eq 0
+kill $reader 2>/dev/null
+wait $reader 2>/dev/null
+rm -f "$out/stderr.fifo"
+
 # --- who may connect ------------------------------------------------------------------
 # sockets in a directory every user can reach (the work tree may not be)
 acl=$(mktemp -d /tmp/taxcut-agent-acl.XXXXXX)
