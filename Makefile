@@ -12,7 +12,8 @@
 #   make agent      build the exitless timer's host agent (build/agent/)
 #   make install-agent  install it, taxcut-qmp, its man page and systemd
 #                   units (PREFIX=/usr/local, DESTDIR; uninstall-agent)
-#   make install    install taxcut.ko for KDIR's kernel (uninstall: remove)
+#   make install    install taxcut.ko for KDIR's kernel (uninstall: remove;
+#                   INSTALL_MOD_PATH=DIR installs under DIR)
 #
 # Everything built lands under build/; downloads and kernel builds are
 # cached under ~/.cache/taxcut (TAXCUT_CACHE).
@@ -28,8 +29,9 @@ VARIANT ?= release
 
 all: module
 
+# a user's build: the warning flags (W=1, sparse) belong to make check
 module:
-	@$(BUILD_SCRIPTS)/module.sh $(KDIR) W=1 >/dev/null
+	@$(BUILD_SCRIPTS)/module.sh $(KDIR) >/dev/null
 	@echo "built build/module/$(KREL)/taxcut.ko"
 
 # the exitless timer's host agent (tools/taxcut-agent)
@@ -58,13 +60,18 @@ demo: deps
 bench: deps
 	@tools/bench/run.sh $(BENCH_ARGS)
 
+DEPMOD = depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) -a $(KREL)
+# where kbuild installs an external module (updates/ on Debian), compressed
+# as the kernel's own modules are (taxcut.ko.xz on Debian 13)
+INSTALLED = $(foreach d,updates extra,$(INSTALL_MOD_PATH)/lib/modules/$(KREL)/$(d)/taxcut.ko*)
+
 install: module
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/build/module/$(KREL) modules_install
-	depmod -a $(KREL)
+	$(DEPMOD)
 
 uninstall:
-	rm -f /lib/modules/$(KREL)/updates/taxcut.ko /lib/modules/$(KREL)/extra/taxcut.ko
-	depmod -a $(KREL)
+	rm -f $(INSTALLED)
+	$(DEPMOD)
 
 clean:
 	rm -rf build

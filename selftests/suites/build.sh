@@ -58,3 +58,53 @@ else
 	echo "not ok - build/builtin-6.1: the built-in sources compile against Debian 6.1 (W=1, no warning)"
 	head -n 30 "$builtin/build.log" | sed 's/^/#   /'
 fi
+
+# make install / make uninstall as a user runs them, into a scratch
+# INSTALL_MOD_PATH: on this machine against Debian 6.1's headers (modules
+# uncompressed), and inside the trixie build environment against Debian
+# 13's (which compresses them: taxcut.ko.xz). Uninstall leaves nothing.
+# install_cycle NAME [chroot ROOT]: runs the tree's make install/uninstall
+install_cycle() {
+	local name=$1 root=${2:-} dir mods log=$out/install-$1.log run=()
+	if [ -n "$root" ]; then
+		dir=/taxcut-install mods=/tmp/taxcut-mods
+		rm -rf "${root:?}$dir" "$root$mods" && mkdir -p "$root$dir"
+		cp -r "$TAXCUT_TOP"/{Kbuild,Makefile,VERSION,dkms.conf,arch,drivers,include,tools} "$root$dir/"
+		run=(chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8)
+	else
+		dir=$TAXCUT_TOP mods=$out/install-$name root=""
+		rm -rf "$mods"
+	fi
+	if ! "${run[@]}" make -s -C "$dir" install INSTALL_MOD_PATH="$mods" >"$log" 2>&1; then
+		echo "not ok - build/install-$name: make install"
+		tail -n 20 "$log" | sed 's/^/#   /'
+		return
+	fi
+	local got
+	got=$(cd "$root$mods" && find lib -name 'taxcut.ko*' | sort | paste -sd ' ')
+	echo "# install-$name: $got"
+	expect_install "$name: make install puts taxcut.ko where modprobe finds it ($got)" \
+		eval "[ -n '$got' ] && grep -q 'taxcut.ko' '$root$mods'/lib/modules/*/modules.dep"
+	if "${run[@]}" make -s -C "$dir" uninstall INSTALL_MOD_PATH="$mods" >>"$log" 2>&1; then
+		got=$(cd "$root$mods" && find lib -name 'taxcut.ko*' | paste -sd ' ')
+		expect_install "$name: make uninstall removes it${got:+ (left: $got)}, modules.dep forgets it" \
+			eval "[ -z '$got' ] && ! grep -q 'taxcut.ko' '$root$mods'/lib/modules/*/modules.dep"
+	else
+		echo "not ok - build/install-$name: make uninstall"
+		tail -n 20 "$log" | sed 's/^/#   /'
+	fi
+	[ -n "$root" ] && rm -rf "${root:?}$dir" "$root$mods"
+}
+
+expect_install() {
+	local name=$1
+	shift
+	if "$@"; then echo "ok - build/install-$name"; else echo "not ok - build/install-$name"; fi
+}
+
+install_cycle debian-6.1
+if [ -d "$(trixie_kdir)" ]; then
+	install_cycle debian-13 "$(trixie_root)"
+else
+	echo "not ok - build/install-debian-13: the trixie build environment is there (run make deps)"
+fi

@@ -182,9 +182,10 @@ fi
 # --- stock Debian 13: a trixie build environment -----------------------------
 # Its headers were built with gcc-14, so modules for it are built inside it,
 # as a guest-image builder would; the kernel it installed is the one booted.
-# what a guest-image builder installs, and (perl, sparse) what our W=1 and
-# C=2 checks need
-TRIXIE_PACKAGES=(gcc-14 make libc6-dev libelf-dev bc bison flex kmod
+# what a guest-image builder installs (xz-utils comes with build-essential:
+# kbuild compresses Debian 13's modules with it), and (perl, sparse) what
+# our W=1 and C=2 checks need
+TRIXIE_PACKAGES=(gcc-14 make libc6-dev libelf-dev bc bison flex kmod xz-utils
 	linux-headers-amd64 linux-image-amd64 perl sparse)
 trixie_root=$(trixie_root)
 if [ ! -e "$trixie_root/.ready" ]; then
