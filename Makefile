@@ -60,16 +60,24 @@ demo: deps
 bench: deps
 	@tools/bench/run.sh $(BENCH_ARGS)
 
+# absolute: kbuild runs in KDIR, depmod and rm here
+override INSTALL_MOD_PATH := $(if $(INSTALL_MOD_PATH),$(abspath $(INSTALL_MOD_PATH)))
 DEPMOD = depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) -a $(KREL)
-# where kbuild installs an external module (updates/ on Debian), compressed
-# as the kernel's own modules are (taxcut.ko.xz on Debian 13)
+# where kbuild installs an external module (extra/ by default, updates/ with
+# Debian 13's kbuild), compressed as the kernel's own modules are
+# (taxcut.ko.xz on Debian 13)
 INSTALLED = $(foreach d,updates extra,$(INSTALL_MOD_PATH)/lib/modules/$(KREL)/$(d)/taxcut.ko*)
+NEED_KREL = @[ -n "$(KREL)" ] || { echo "taxcut: no kernel release in '$(KDIR)':" \
+	"install its headers or pass KDIR=" >&2; exit 1; }
 
 install: module
-	$(MAKE) -C $(KDIR) M=$(CURDIR)/build/module/$(KREL) modules_install
+	$(NEED_KREL)
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/build/module/$(KREL) INSTALL_MOD_PATH=$(INSTALL_MOD_PATH) \
+		modules_install
 	$(DEPMOD)
 
 uninstall:
+	$(NEED_KREL)
 	rm -f $(INSTALLED)
 	$(DEPMOD)
 

@@ -63,37 +63,37 @@ fi
 # INSTALL_MOD_PATH: on this machine against Debian 6.1's headers (modules
 # uncompressed), and inside the trixie build environment against Debian
 # 13's (which compresses them: taxcut.ko.xz). Uninstall leaves nothing.
-# install_cycle NAME [chroot ROOT]: runs the tree's make install/uninstall
+# install_cycle NAME WHERE [ROOT]: make install then make uninstall (in the
+# chroot ROOT if given); the module must land as WHERE (under lib/modules/)
 install_cycle() {
-	local name=$1 root=${2:-} dir mods log=$out/install-$1.log run=()
+	local name=$1 where=$2 root=${3:-} dir mods log=$out/install-$1.log run=() got
 	if [ -n "$root" ]; then
 		dir=/taxcut-install mods=/tmp/taxcut-mods
 		rm -rf "${root:?}$dir" "$root$mods" && mkdir -p "$root$dir"
 		cp -r "$TAXCUT_TOP"/{Kbuild,Makefile,VERSION,dkms.conf,arch,drivers,include,tools} "$root$dir/"
 		run=(chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8)
 	else
-		dir=$TAXCUT_TOP mods=$out/install-$name root=""
+		dir=$TAXCUT_TOP mods=$out/install-$name
 		rm -rf "$mods"
 	fi
-	if ! "${run[@]}" make -s -C "$dir" install INSTALL_MOD_PATH="$mods" >"$log" 2>&1; then
+	if "${run[@]}" make -s -C "$dir" install INSTALL_MOD_PATH="$mods" >"$log" 2>&1; then
+		got=$(cd "$root$mods/lib/modules" && find . -name 'taxcut.ko*' | sed 's|^\./||' | sort | paste -sd ' ')
+		expect_install "$name: make install puts the module at $where ($got), in modules.dep" \
+			eval "[ '$got' = '$where' ] && grep -qs 'taxcut.ko' '$root$mods'/lib/modules/*/modules.dep"
+		if "${run[@]}" make -s -C "$dir" uninstall INSTALL_MOD_PATH="$mods" >>"$log" 2>&1; then
+			got=$(cd "$root$mods/lib/modules" && find . -name 'taxcut.ko*' | paste -sd ' ')
+			expect_install "$name: make uninstall removes it${got:+ (left: $got)}, modules.dep forgets it" \
+				eval "[ -z '$got' ] && [ -f '$root$mods'/lib/modules/*/modules.dep ] &&
+				      ! grep -q 'taxcut.ko' '$root$mods'/lib/modules/*/modules.dep"
+		else
+			echo "not ok - build/install-$name: make uninstall"
+			tail -n 20 "$log" | sed 's/^/#   /'
+		fi
+	else
 		echo "not ok - build/install-$name: make install"
 		tail -n 20 "$log" | sed 's/^/#   /'
-		return
 	fi
-	local got
-	got=$(cd "$root$mods" && find lib -name 'taxcut.ko*' | sort | paste -sd ' ')
-	echo "# install-$name: $got"
-	expect_install "$name: make install puts taxcut.ko where modprobe finds it ($got)" \
-		eval "[ -n '$got' ] && grep -q 'taxcut.ko' '$root$mods'/lib/modules/*/modules.dep"
-	if "${run[@]}" make -s -C "$dir" uninstall INSTALL_MOD_PATH="$mods" >>"$log" 2>&1; then
-		got=$(cd "$root$mods" && find lib -name 'taxcut.ko*' | paste -sd ' ')
-		expect_install "$name: make uninstall removes it${got:+ (left: $got)}, modules.dep forgets it" \
-			eval "[ -z '$got' ] && ! grep -q 'taxcut.ko' '$root$mods'/lib/modules/*/modules.dep"
-	else
-		echo "not ok - build/install-$name: make uninstall"
-		tail -n 20 "$log" | sed 's/^/#   /'
-	fi
-	[ -n "$root" ] && rm -rf "${root:?}$dir" "$root$mods"
+	[ -z "$root" ] || rm -rf "${root:?}$dir" "$root$mods"
 }
 
 expect_install() {
@@ -102,9 +102,9 @@ expect_install() {
 	if "$@"; then echo "ok - build/install-$name"; else echo "not ok - build/install-$name"; fi
 }
 
-install_cycle debian-6.1
+install_cycle debian-6.1 "$(kernel_release "$(debian_kdir)")/extra/taxcut.ko"
 if [ -d "$(trixie_kdir)" ]; then
-	install_cycle debian-13 "$(trixie_root)"
+	install_cycle debian-13 "$(kernel_release "$(trixie_kdir)")/updates/taxcut.ko.xz" "$(trixie_root)"
 else
 	echo "not ok - build/install-debian-13: the trixie build environment is there (run make deps)"
 fi

@@ -178,6 +178,7 @@ static int64_t clock_shift_ns;
 
 /* Log lines lost to a full pipe or socket on stderr (see log_never_blocks). */
 static uint64_t log_dropped;
+static bool log_to_socket;
 
 /* One write per line: whole or not at all on a pipe (below PIPE_BUF). */
 static void vsay(const char *fmt, va_list ap)
@@ -188,31 +189,44 @@ static void vsay(const char *fmt, va_list ap)
 
 	memcpy(line, prefix, sizeof(prefix) - 1);
 	n = vsnprintf(line + sizeof(prefix) - 1, sizeof(line) - sizeof(prefix), fmt, ap);
-	if (n < 0)
+	if (n < 0) {
+		log_dropped++;
 		return;
+	}
 	n += sizeof(prefix) - 1;
-	if (n > (int)sizeof(line) - 1)
-		n = sizeof(line) - 1;
+	/* a truncated line ends before vsnprintf's NUL */
+	if (n > (int)sizeof(line) - 2)
+		n = sizeof(line) - 2;
 	line[n++] = '\n';
-	if (write(STDERR_FILENO, line, n) != n)
+	if ((log_to_socket ? send(STDERR_FILENO, line, n, MSG_DONTWAIT | MSG_NOSIGNAL)
+			   : write(STDERR_FILENO, line, n)) != n)
 		log_dropped++;
 }
 
 /*
  * A journal or a pipe that nobody drains must not stop the timers: when
  * stderr is a pipe or a socket, a line it cannot take at once is dropped
- * and counted. (A file or a terminal takes it.)
+ * and counted. Without touching the file description others may share: a
+ * pipe is opened again, non-blocking, for this process alone; a socket is
+ * sent to with MSG_DONTWAIT. (A file takes a line at once; a terminal
+ * stopped with ^S or a slow serial console can still stall the agent.)
  */
 static void log_never_blocks(void)
 {
 	struct stat st;
-	int fl;
+	int fd;
 
-	if (fstat(STDERR_FILENO, &st) || !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
+	if (fstat(STDERR_FILENO, &st))
 		return;
-	fl = fcntl(STDERR_FILENO, F_GETFL);
-	if (fl >= 0)
-		fcntl(STDERR_FILENO, F_SETFL, fl | O_NONBLOCK);
+	if (S_ISSOCK(st.st_mode)) {
+		log_to_socket = true;
+	} else if (S_ISFIFO(st.st_mode)) {
+		fd = open("/proc/self/fd/2", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+		if (fd >= 0 && fd != STDERR_FILENO) {
+			dup2(fd, STDERR_FILENO);
+			close(fd);
+		}
+	}
 }
 
 static void say(const char *fmt, ...)
