@@ -41,6 +41,15 @@ wakeups() {
 	awk '/ctxt_switches/ { n += $2 } END { print n }' "/proc/$1/status"
 }
 
+# wait_socket PATH: up to 10 s for an agent to create its socket
+wait_socket() {
+	for _ in $(seq 100); do
+		[ -S "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # wait_for FILE PATTERN: up to 10 s for a line matching PATTERN in FILE
 wait_for() {
 	for _ in $(seq 100); do
@@ -59,7 +68,7 @@ client() {
 
 "$agent" --vm vm0="$out/vm0.sock":4 --vm vm1="$out/vm1.sock":2 --stats 2>"$out/scan.log" &
 pid=$!
-for _ in $(seq 50); do [ -S "$out/vm1.sock" ] && break; sleep 0.1; done
+wait_socket "$out/vm1.sock"
 expect "the sockets are created mode 0600" \
 	test "$(stat -c %a "$out/vm0.sock")/$(stat -c %a "$out/vm1.sock")" = 600/600
 
@@ -67,7 +76,7 @@ client vm0 "$out/vm0.sock" timers 200 "scan mode, vm0"
 
 "$client" "$out/vm0.sock" hold 3 >"$out/hold.out" &
 holder=$!
-for _ in $(seq 100); do grep -q '^# connected' "$out/hold.out" && break; sleep 0.1; done
+wait_for "$out/hold.out" '^# connected'
 client vm0 "$out/vm0.sock" refused
 wait $holder
 
@@ -108,7 +117,7 @@ sed 's/^/# /' "$out/scan.log" | grep -v ' slot ' | head -n 20
 cpu=$(($(nproc) - 1))
 "$agent" --vm vm0="$out/poll.sock":2 --poll --cpu $cpu 2>"$out/poll.log" &
 pid=$!
-for _ in $(seq 50); do [ -S "$out/poll.sock" ] && break; sleep 0.1; done
+wait_socket "$out/poll.sock"
 client poll "$out/poll.sock" timers 200 "busy-poll mode"
 kill -TERM $pid
 wait $pid
@@ -125,7 +134,7 @@ expect "a mode beyond 0666 and an empty option are bad usage (2)" \
 # --- one agent per socket path ------------------------------------------------
 "$agent" --vm vm0="$out/lock.sock":2 --stats 2>"$out/lock.log" &
 pid=$!
-for _ in $(seq 50); do [ -S "$out/lock.sock" ] && break; sleep 0.1; done
+wait_socket "$out/lock.sock"
 timeout 10 "$agent" --vm other="$out/lock.sock":2 2>"$out/lock2.log"
 rc=$?
 expect "a second agent on a served socket path is refused: exit 3 ($rc), the lock named" \
@@ -140,7 +149,7 @@ s.bind(sys.argv[1])
 s.listen()
 time.sleep(60)' "$out/live.sock" &
 live=$!
-for _ in $(seq 100); do [ -S "$out/live.sock" ] && break; sleep 0.1; done
+wait_socket "$out/live.sock"
 timeout 10 "$agent" --vm x="$out/live.sock":2 2>"$out/live.log"
 rc=$?
 expect "a socket another server listens on is left alone: exit 1 ($rc), the reason named" \
@@ -158,7 +167,7 @@ wait $stale
 # no guest connected: nothing to scan, so no wakeups at all, in either mode
 "$agent" --vm idle="$out/idle.sock":2 --poll 2>"$out/idle.log" &
 idle=$!
-for _ in $(seq 50); do [ -S "$out/idle.sock" ] && break; sleep 0.1; done
+wait_socket "$out/idle.sock"
 sleep 0.2
 t0=$(wakeups $pid) i0=$(wakeups $idle)
 sleep 1
@@ -171,7 +180,7 @@ wait $idle
 # --- SIGHUP stops as SIGTERM does ----------------------------------------------
 "$client" "$out/lock.sock" stopped 10 >"$out/stopped.tap" &
 stopped=$!
-for _ in $(seq 50); do grep -q '^# connected' "$out/stopped.tap" && break; sleep 0.1; done
+wait_for "$out/stopped.tap" '^# connected'
 kill -HUP $pid
 wait $pid
 rc=$?
@@ -188,7 +197,7 @@ expect "SIGHUP: exit status 0 ($rc), the socket and its lock file removed" \
 # must still get all of it.
 "$agent" --vm big="$out/big.sock":255 --vm vm1="$out/vm1.sock":2 --stats 2>"$out/slow.log" &
 pid=$!
-for _ in $(seq 50); do [ -S "$out/vm1.sock" ] && break; sleep 0.1; done
+wait_socket "$out/vm1.sock"
 wmem=$(cat /proc/sys/net/core/wmem_default 2>/dev/null)
 if [ -n "$wmem" ] && echo 4608 2>/dev/null >/proc/sys/net/core/wmem_default; then
 	# the buffer is sized as the client connects: back to normal at once after
@@ -222,7 +231,7 @@ mkfifo "$out/stderr.fifo" "$out/gate.fifo"
 reader=$!
 "$agent" --vm big="$out/nb.sock":255 --vm vm1="$out/nb1.sock":2 2>"$out/stderr.fifo" &
 pid=$!
-for _ in $(seq 50); do [ -S "$out/nb1.sock" ] && break; sleep 0.1; done
+wait_socket "$out/nb1.sock"
 "$client" "$out/nb.sock" hostile 1 >/dev/null
 for _ in $(seq 10); do
 	kill -USR1 $pid
@@ -280,7 +289,7 @@ rm -rf "$acl"
 # 255 vCPUs need 255 eventfds: a soft limit of 64 is raised, a hard one refused
 (ulimit -Sn 64 && exec "$agent" --vm fd="$out/fd.sock":255 2>"$out/fd.log") &
 pid=$!
-for _ in $(seq 50); do [ -S "$out/fd.sock" ] && break; sleep 0.1; done
+wait_socket "$out/fd.sock"
 client fd "$out/fd.sock" timers 20 "255 vCPUs under a soft limit of 64 descriptors"
 kill -TERM $pid
 wait $pid
@@ -294,7 +303,7 @@ expect "a hard limit of 64 descriptors for 255 vCPUs: exit 1 ($rc), the need nam
 # QEMU refuses IDs beyond 65535. The connection log is rate-limited.
 "$agent" --vm churn="$out/churn.sock":2 --stats 2>"$out/churn.log" &
 pid=$!
-for _ in $(seq 50); do [ -S "$out/churn.sock" ] && break; sleep 0.1; done
+wait_socket "$out/churn.sock"
 client churn "$out/churn.sock" churn 70000
 qemu-system-x86_64 -S -display none -nodefaults -machine q35 -accel tcg -m 64 \
 	-chardev socket,path="$out/churn.sock",id=tcet \
@@ -348,7 +357,7 @@ if make -s -C "$top/tools/taxcut-agent" O="$top/build/agent" install PREFIX="$ro
 	"$root/usr/sbin/taxcut-agent" --vm web="$out/web.sock:${VCPUS}${SOCKET_OPTIONS}" $AGENT_OPTIONS \
 		2>"$out/web.log" &
 	pid=$!
-	for _ in $(seq 50); do [ -S "$out/web.sock" ] && break; sleep 0.1; done
+	wait_socket "$out/web.sock"
 	sock=$(stat -c '%u %a' "$out/web.sock" 2>/dev/null)
 	kill -TERM $pid
 	wait $pid
