@@ -7,6 +7,7 @@
 #           [--cpu MODEL[,FLAGS]] [--smp N] [--mem MB] [--timeout SEC]
 #           [--tests a,b] [--append "kernel args"]
 #           [--emu on|KNOBS] [--qemu-args "more QEMU arguments"]
+#           [--tcg-thread multi|single]
 #
 # DIR/console.log gets the kernel console (ttyS0), DIR/tap.log the guest
 # tests' TAP (ttyS1), DIR/status "poweroff", "timeout" or "exit N".
@@ -16,6 +17,7 @@
 set -euo pipefail
 
 qemu=qemu-system-x86_64 cpu=max smp=2 mem=512 timeout=120 tests="" append=""
+tcg_thread=multi
 out="" kernel="" initrd="" emu="" qemu_args=""
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -31,6 +33,7 @@ while [ $# -gt 0 ]; do
 	--append) append=$2 ;;
 	--emu) emu=$2 ;;
 	--qemu-args) qemu_args=$2 ;;
+	--tcg-thread) tcg_thread=$2 ;;
 	*) echo "boot.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift 2
@@ -56,7 +59,7 @@ done
 set +e
 timeout --kill-after=10 "$timeout" "$qemu" \
 	"${firmware[@]}" \
-	-accel tcg,thread=multi -machine q35 -cpu "$cpu" -smp "$smp" -m "$mem" \
+	-accel "tcg,thread=$tcg_thread" -machine q35 -cpu "$cpu" -smp "$smp" -m "$mem" \
 	-nodefaults -nographic -no-reboot -nic none -monitor none \
 	"${extra[@]}" \
 	-kernel "$kernel" -initrd "$initrd" \
