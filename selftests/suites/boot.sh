@@ -22,7 +22,7 @@ for k in "${TEST_KERNELS[@]}"; do
 		# one TCG thread: Debian 12's QEMU 7.2 runs cross-modifying code
 		# wrong with a thread per vCPU (a stale int3 of text_poke_bp(),
 		# "Oops: int3" in about 1 boot of Debian 13 in 100); ours has
-		# tools/qemu/patches/0004 (xmodify below measures what is left)
+		# tools/qemu/patches/0004 (xmodify below measures it)
 		"$lib/boot.sh" --out "$out/$k-${cpu%%:*}" --kernel "$(kernel_image "$k")" \
 			--initrd "$out/$k.cpio.gz" --cpu "${cpu#*:}" --smp 2 \
 			--tests noload --timeout 180 --tcg-thread single

@@ -15,7 +15,7 @@
  * On hardware and KVM nothing is stale. Under QEMU TCG with a thread per
  * vCPU it is, when a store lands while the other vCPU translates the page:
  * QEMU 7.2 and 10.0 as released keep such a translation with the old bytes
- * (tools/qemu/patches/0004 fixes ours). Prints one line: rounds, calls, the
+ * (tools/qemu/patches/0004 mends ours). Prints one line: rounds, calls, the
  * stale calls, the rounds in which some call was stale, and the largest
  * lag in rounds.
  */
