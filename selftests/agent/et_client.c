@@ -19,10 +19,19 @@
  *   et_client SOCKET stopped SECONDS   stay connected until the agent lets
  *                                      go (at most SECONDS): the region must
  *                                      then be marked stopped
+ *   et_client SOCKET bench SECONDS MIN_US MAX_US
+ *                                      an honest guest for the benchmark:
+ *                                      every slot armed again as soon as its
+ *                                      deadline (MIN_US to MAX_US ahead) fired
+ *   et_client SOCKET attack SECONDS    the flood of the agent issue: every
+ *                                      fired slot armed again at deadline 1,
+ *                                      vectors never read (masked), and a
+ *                                      garbage write every millisecond
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,7 +138,7 @@ static int cmp(const void *a, const void *b)
 static int timers(int n, const char *label)
 {
 	uint64_t *late = calloc(n, sizeof(*late));
-	int i, early = 0, lost = 0, refused = 0;
+	int i, early = 0, lost = 0, inside = 0;
 	char what[160];
 
 	for (i = 0; i < n; i++) {
@@ -139,12 +148,13 @@ static int timers(int n, const char *label)
 
 		deadline = now_ns() + delay;
 		arm(s, deadline);
-		if (deadline < horizon_after_store()) {
-			/* closer than the agent promises to look: a guest would use its LAPIC */
-			arm(s, 0);
-			refused++;
-			continue;
-		}
+		/*
+		 * Closer than the agent promised to look (its slack is measured: a
+		 * loaded host makes it large): still fired at its next look, never
+		 * early, never lost; counted apart.
+		 */
+		if (deadline < horizon_after_store())
+			inside++;
 		if (poll(&p, 1, 1000) != 1 || read(evfd[s], &got, sizeof(got)) != sizeof(got)) {
 			lost++;
 			continue;
@@ -152,12 +162,12 @@ static int timers(int n, const char *label)
 		t = now_ns();
 		if (t < deadline)
 			early++;
-		late[i - refused - lost] = t - deadline;
+		late[i - lost] = t - deadline;
 	}
-	n -= refused + lost;
+	n -= lost;
 	qsort(late, n, sizeof(*late), cmp);
-	printf("# %s: %d timers fired, %d too close to the horizon; lateness us p50 %.1f p99 %.1f max %.1f\n",
-	       label, n, refused, n ? late[n / 2] / 1e3 : 0, n ? late[n * 99 / 100] / 1e3 : 0,
+	printf("# %s: %d timers fired, %d of them inside the horizon; lateness us p50 %.1f p99 %.1f max %.1f\n",
+	       label, n, inside, n ? late[n / 2] / 1e3 : 0, n ? late[n * 99 / 100] / 1e3 : 0,
 	       n ? late[n - 1] / 1e3 : 0);
 	snprintf(what, sizeof(what), "%s: no timer fired early (%d)", label, early);
 	tap(!early, what);
@@ -199,6 +209,95 @@ static int churn(const char *path, int n)
 		 served, refused, failed);
 	tap(served == n && !failed, what);
 	return failed;
+}
+
+/*
+ * An honest guest under load: each slot holds a deadline MIN_US to MAX_US
+ * ahead and gets the next one when its interrupt comes. The agent's
+ * statistics are the measure; this side checks none came early or went
+ * missing. Returns the number of failures.
+ */
+static int bench(int seconds, uint64_t min_ns, uint64_t max_ns)
+{
+	uint64_t end = now_ns() + (uint64_t)seconds * 1000000000ull, deadline[TAXCUT_ET_MAX_SLOTS];
+	uint64_t fires = 0, early = 0, lost = 0, stale = 0, v;
+	struct epoll_event ev[64];
+	int ep = epoll_create1(0), i, n;
+
+	for (i = 0; i < vectors; i++) {
+		struct epoll_event e = { .events = EPOLLIN, .data.u32 = (uint32_t)i };
+
+		if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, evfd[i], &e))
+			return 1;
+		deadline[i] = now_ns() + min_ns + (uint64_t)rand() % (max_ns - min_ns);
+		arm(i, deadline[i]);
+	}
+	while (now_ns() < end) {
+		n = epoll_wait(ep, ev, 64, 100);
+		for (int k = 0; k < n; k++) {
+			volatile struct taxcut_et_slot *s;
+			uint64_t t = now_ns();
+
+			i = (int)ev[k].data.u32;
+			s = slot(i);
+			if (read(evfd[i], &v, sizeof(v)) != sizeof(v))
+				continue;
+			if (__atomic_load_n(&s->fired_seq, __ATOMIC_ACQUIRE) != s->seq) {
+				stale++;
+				continue;
+			}
+			fires++;
+			early += t < deadline[i];
+			deadline[i] = t + min_ns + (uint64_t)rand() % (max_ns - min_ns);
+			arm(i, deadline[i]);
+		}
+		/* a deadline a second overdue is lost */
+		for (i = 0; i < vectors; i++)
+			if (now_ns() > deadline[i] + 1000000000ull) {
+				lost++;
+				deadline[i] = now_ns() + min_ns;
+				arm(i, deadline[i]);
+			}
+	}
+	for (i = 0; i < vectors; i++)
+		arm(i, 0);
+	printf("# bench: %llu fires, %llu early, %llu lost, %llu stale\n", (unsigned long long)fires,
+	       (unsigned long long)early, (unsigned long long)lost, (unsigned long long)stale);
+	return early || lost;
+}
+
+/*
+ * The hostile guest of the agent issue: each slot fired is armed again at
+ * once with deadline 1 (due since boot), its vector never read, and a
+ * random byte written anywhere in the region every millisecond. It sleeps
+ * 20 us between sweeps: faster than any pass, without taking a host CPU
+ * from the honest guests on a small machine.
+ */
+static void attack(int seconds)
+{
+	uint64_t end = now_ns() + (uint64_t)seconds * 1000000000ull, next_garbage = 0;
+	uint64_t rearms = 0, garbage = 0;
+	volatile unsigned char *p = (volatile unsigned char *)hdr;
+	int i;
+
+	while (now_ns() < end) {
+		for (i = 0; i < vectors; i++) {
+			volatile struct taxcut_et_slot *s = slot(i);
+
+			if (s->deadline_ns == 0 || s->fired_seq == s->seq) {
+				arm(i, 1);
+				rearms++;
+			}
+		}
+		if (now_ns() >= next_garbage) {
+			p[(size_t)rand() % region_size] = (unsigned char)rand();
+			garbage++;
+			next_garbage = now_ns() + 1000000;
+		}
+		usleep(20);
+	}
+	printf("# attack: %llu re-arms at deadline 1, %llu garbage writes\n",
+	       (unsigned long long)rearms, (unsigned long long)garbage);
 }
 
 int main(int argc, char **argv)
@@ -293,6 +392,19 @@ int main(int argc, char **argv)
 				;
 		}
 		return timers(50, "after the garbage") ? 1 : 0;
+	}
+	if (!strcmp(argv[2], "bench") && argc > 5) {
+		uint64_t lo = strtoull(argv[4], NULL, 10) * 1000, hi = strtoull(argv[5], NULL, 10) * 1000;
+
+		printf("# connected\n");
+		fflush(stdout);
+		return hi > lo ? bench(atoi(argv[3]), lo, hi) : 2;
+	}
+	if (!strcmp(argv[2], "attack") && argc > 3) {
+		printf("# connected\n");
+		fflush(stdout);
+		attack(atoi(argv[3]));
+		return 0;
 	}
 	if (!strcmp(argv[2], "hold")) {
 		printf("# connected\n");

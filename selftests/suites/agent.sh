@@ -35,10 +35,10 @@ cpu_ticks() {
 	awk '{ print $14 + $15 }' "/proc/$1/stat"
 }
 
-# wakeups PID: voluntary and involuntary context switches so far (every
-# wakeup of a sleeping process is one)
+# wakeups PID: voluntary and involuntary context switches so far, of all
+# its threads (every wakeup of a sleeping thread is one)
 wakeups() {
-	awk '/ctxt_switches/ { n += $2 } END { print n }' "/proc/$1/status"
+	cat /proc/"$1"/task/*/status | awk '/ctxt_switches/ { n += $2 } END { print n }'
 }
 
 # wait_socket PATH: up to 10 s for an agent to create its socket
@@ -324,6 +324,84 @@ kill -TERM $pid
 wait $pid
 lines=$(grep -vc 'stats' "$out/churn.log")
 expect "the connection log stayed short ($lines lines for 140002 events)" test "$lines" -lt 200
+# --- budgets, firing threads, promises ---------------------------------------------
+# Three VMs on two firing threads, each pinned, SCHED_FIFO. "flood" (a budget
+# of 2000 interrupts/s) re-arms every fired slot at deadline 1 for 3 s; "quiet"
+# shares its thread and runs timers meanwhile; "held" is on the other thread.
+# Then the agent is stopped for 300 ms: every look after it breaks a promise.
+rm -f "$out/budget.json"
+"$agent" --vm flood="$out/flood.sock":4,irq-rate=2000 --vm held="$out/held.sock":4 \
+	--vm quiet="$out/quiet.sock":2 --threads 2 --fifo 10 --stats-json "$out/budget.json" \
+	2>"$out/budget.log" &
+pid=$!
+wait_socket "$out/quiet.sock"
+fire_threads=""
+for t in /proc/$pid/task/*; do
+	case "$(cat "$t/comm")" in taxcut-fire*)
+		# name, CPUs allowed, scheduling policy (field 41: 1 is SCHED_FIFO) and priority
+		fire_threads+="$(cat "$t/comm"):$(sed -n 's/^Cpus_allowed_list:\s*//p' "$t/status"):$(awk '{ print $41 "/" $40 }' "$t/stat") "
+	esac
+done
+expect "--threads 2 --fifo 10: two firing threads, each on one CPU, SCHED_FIFO 10 (${fire_threads% })" \
+	eval "[ \$(echo '$fire_threads' | grep -oE 'taxcut-fire[01]:[0-9]+:1/10' | wc -l) -eq 2 ]"
+"$client" "$out/held.sock" hold 60 >"$out/held.out" &
+holder=$!
+wait_for "$out/held.out" '^# connected'
+s0=$(date +%s%N)
+"$client" "$out/flood.sock" attack 3 >"$out/flood.out" &
+flooder=$!
+wait_for "$out/flood.out" '^# connected'
+client quiet "$out/quiet.sock" timers 300 "beside a VM flooding its slots on the same thread"
+wait $flooder
+kill -STOP $pid
+sleep 0.3
+kill -CONT $pid
+sleep 0.1
+kill -USR1 $pid
+for _ in $(seq 100); do [ -e "$out/budget.json" ] && break; sleep 0.1; done
+s1=$(date +%s%N)
+budget=$(python3 - "$out/budget.json" $(((s1 - s0) / 1000000)) <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+ms = int(sys.argv[2])
+vm = {v["name"]: v for v in d["vms"]}
+f, q, h = vm["flood"], vm["quiet"], vm["held"]
+bound = 100 + 2000 * ms // 1000 + 1       # the bucket (2000/20) and the rate over the window
+print("same_thread=%d flood_fired=%d bound=%d flood_throttled=%d quiet_throttled=%d "
+      "deferred=%d held_broken=%d held_broken_max_ms=%d" % (
+          f["thread"] == q["thread"] != h["thread"], f["fired"], bound, f["throttled"],
+          q["throttled"], d["threads"][f["thread"]]["deferred"], h["broken_promises"],
+          h["broken_max_ns"] // 1000000))
+PY
+)
+echo "# budget: $budget"
+eval "$budget"
+expect "flood and quiet share a firing thread, held has the other" test "${same_thread:-0}" = 1
+expect "the flooding VM got at most its budget (${flood_fired:-?} interrupts, at most ${bound:-?} in ${s0:+$(((s1 - s0) / 1000000))} ms) and was throttled (${flood_throttled:-?})" \
+	eval "[ ${flood_fired:-999999} -le ${bound:-0} ] && [ ${flood_fired:-0} -gt 0 ] && [ ${flood_throttled:-0} -gt 0 ]"
+expect "its interrupts went after the other VMs' (${deferred:-?} deferred to the end of a pass)" \
+	test "${deferred:-0}" -gt 0
+expect "the quiet VM on its thread was never throttled (${quiet_throttled:-?})" \
+	test "${quiet_throttled:-1}" -eq 0
+expect "the agent stopped 300 ms: a broken promise counted for held (${held_broken:-?}, ${held_broken_max_ms:-?} ms late)" \
+	eval "[ ${held_broken:-0} -ge 1 ] && [ ${held_broken_max_ms:-0} -ge 100 ]"
+kill -TERM $pid
+wait $pid
+rc=$?
+kill $holder 2>/dev/null
+wait $holder
+expect "and it stops at SIGTERM (exit $rc)" test $rc -eq 0
+for bad in "--threads 0" "--fifo 100" "--irq-per-pass 256" "--threads 3 --cpu 0,0"; do
+	# shellcheck disable=SC2086 # the bad options, word by word
+	timeout 10 "$agent" --vm a="$out/u1.sock":2 --vm b="$out/u2.sock":2 --vm c="$out/u3.sock":2 $bad \
+		2>/dev/null
+	rc=$?
+	expect "bad usage: $bad exits 2 ($rc)" test $rc -eq 2
+done
+timeout 10 "$agent" --vm 'a"b'="$out/u1.sock":2 2>/dev/null
+rc=$?
+expect "a VM name with a quote is bad usage ($rc)" test $rc -eq 2
+
 # --- installed as a host admin would ---------------------------------------------------
 root=$out/install
 rm -rf "$root"

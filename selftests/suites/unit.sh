@@ -28,7 +28,8 @@ declare -A sources=(
 	[haltpoll_policy_test]="drivers/cpuidle/haltpoll_policy.c"
 	[guest_policy_test]="arch/x86/kernel/kvm/guest_policy.c"
 	[ipi_window_test]="arch/x86/kernel/kvm/ipi_window.c"
-	[agent_scan_test]="tools/taxcut-agent/scan.c"
+	[agent_scan_test]="tools/taxcut-agent/scan.c tools/taxcut-agent/budget.c"
+	[agent_budget_test]="tools/taxcut-agent/budget.c tools/taxcut-agent/slack.c"
 	[timer_policy_test]="drivers/clocksource/timer_policy.c"
 )
 

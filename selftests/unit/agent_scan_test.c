@@ -316,12 +316,66 @@ static void test_lateness_saturates(void)
 	       "a deadline of 1 fired 8 times at 2^62 ns: the lateness sum saturates");
 }
 
+/* The VM's budget, the promise a pass makes, the lateness histogram. */
+static void test_budget_and_promise(void)
+{
+	void *mem = arena + GUARD;
+	uint64_t us = 1000, now = 1000000, next;
+	unsigned int n, before;
+
+	memset(fired, 0, sizeof(fired));
+	fires = 0;
+	et_region_init(&r, mem, 4096, SLOTS, 1000000000, 250 * us, INSTANCE, now);
+	et_region_budget(&r, 0, 3, now);
+	for (n = 0; n < SLOTS; n++)
+		arm(slot_of(mem, n), now);
+	next = et_scan(&r, now, now + 300 * us, fire, NULL);
+	tap_ok(fires == 3 && r.budget.refused == 5 && next == now,
+	       "3 per pass: 3 of 8 due slots fired, 5 refused, the next pass asked at once");
+	et_scan(&r, now + 1 * us, now + 300 * us, fire, NULL);
+	et_scan(&r, now + 2 * us, now + 300 * us, fire, NULL);
+	tap_ok(fires == 8 && fired[0] == 1 && fired[7] == 1,
+	       "the refused ones stay armed and fire in the next passes, each once");
+	tap_ok(r.late_hist[0] == 3 && r.late_hist[1] == 3 && r.late_hist[2] == 2,
+	       "lateness histogram: 3 at 0 us, 3 at 1 us, 2 at 2 us");
+	tap_ok(r.broken_promises == 0, "passes before their horizon: no broken promise");
+
+	/* a look after the horizon the last pass promised */
+	now += 2 * us;
+	et_scan(&r, now + 301 * us, now + 600 * us, fire, NULL);
+	tap_ok(r.broken_promises == 1 && r.broken_max_ns == 3 * us && r.look_late_ns == 51 * us,
+	       "a look 3 us after the horizon: one broken promise, 51 us after the period");
+	et_scan(&r, now + 400 * us, now + 700 * us, fire, NULL);
+	tap_ok(r.broken_promises == 1 && r.look_late_ns == 0,
+	       "an early look (a wakeup for a deadline) is neither late nor broken");
+
+	/* a flood beyond the rate: the VM is heavy and no longer wakes the agent early */
+	now += 10000 * us;
+	et_region_budget(&r, 100000, 0, now);	/* a bucket of 5000 */
+	before = fires;
+	for (n = 0; n < 2000; n++) {
+		unsigned int k;
+
+		for (k = 0; k < SLOTS; k++)
+			arm(slot_of(mem, k), 1);
+		next = et_scan(&r, now + n * 20 * us, now + n * 20 * us + 300 * us, fire, NULL);
+	}
+	tap_ok(fires - before >= 5000 + 3998 && fires - before <= 5000 + 3998 + SLOTS &&
+	       et_budget_heavy(&r.budget) && next == UINT64_MAX,
+	       "8 slots due every 20 us for 40 ms at 100000/s: %u fired, then heavy, no early wakeups",
+	       fires - before);
+	tap_ok(r.late_hist[ET_LATE_BUCKETS - 1] == fires - before,
+	       "deadlines of 1 are milliseconds late: all %llu in the last bucket (2047 us and more)",
+	       (unsigned long long)r.late_hist[ET_LATE_BUCKETS - 1]);
+}
+
 int main(void)
 {
-	tap_plan(37);
+	tap_plan(45);
 	test_protocol();
 	test_restore();
 	test_fuzz();
 	test_lateness_saturates();
+	test_budget_and_promise();
 	return tap_done();
 }

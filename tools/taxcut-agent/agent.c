@@ -38,11 +38,8 @@
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
+#include "agent.h"
 #include "ivshmem.h"
-#include "scan.h"
-#include "sockets.h"
-
-#define MAX_VMS 16
 #define CLOCK_SHIFT_MAX_S	(100 * 24 * 3600)	/* 100 days */
 
 static const char usage[] =
@@ -51,8 +48,10 @@ static const char usage[] =
 "\n"
 "SYNOPSIS\n"
 "    taxcut-agent --vm NAME=SOCKET:VCPUS[,owner=USER][,group=GROUP][,mode=MODE]\n"
-"                 [--vm ...] [--poll [--cpu N] | --scan-us P]\n"
-"                 [--clock-shift-s S] [--stats] [--verbose]\n"
+"                 [,irq-rate=N] [--vm ...] [--poll | --scan-us P]\n"
+"                 [--threads N] [--cpu LIST] [--fifo PRIO]\n"
+"                 [--irq-rate N] [--irq-per-pass N] [--clock-shift-s S]\n"
+"                 [--stats] [--stats-json PATH] [--verbose]\n"
 "\n"
 "DESCRIPTION\n"
 "    For each --vm, listens on the UNIX socket SOCKET as the ivshmem server\n"
@@ -67,7 +66,8 @@ static const char usage[] =
 "    path is refused, and an agent removes only its own socket.\n"
 "\n"
 "OPTIONS\n"
-"    --vm NAME=SOCKET:VCPUS  serve one VM (up to 16; VCPUS 1..255; names and\n"
+"    --vm NAME=SOCKET:VCPUS  serve one VM (up to 128; VCPUS 1..255; names of\n"
+"                            letters, digits, '_', '.', '-'; names and\n"
 "                            sockets each once)\n"
 "         ,owner=USER        the socket's owner (default: the agent's user)\n"
 "         ,group=GROUP       its group (default: the agent's)\n"
@@ -75,16 +75,35 @@ static const char usage[] =
 "                            Only root, the owner and, with group=, processes\n"
 "                            whose group is GROUP may connect (SO_PEERCRED),\n"
 "                            whatever the mode.\n"
-"    --poll                  busy-poll the regions (the exitless mode): one\n"
-"                            host CPU spins; pin it with --cpu\n"
-"    --cpu N                 run on host CPU N (a housekeeping CPU)\n"
+"         ,irq-rate=N        this VM's budget (default: --irq-rate)\n"
+"    --poll                  busy-poll the regions (the exitless mode): each\n"
+"                            firing thread spins on a host CPU; pin with --cpu\n"
 "    --scan-us P             scan every P microseconds (50..100000) and sleep\n"
 "                            until the next due deadline in between\n"
 "                            (default 250)\n"
+"    --threads N             N firing threads (1..64, at most one per VM); the\n"
+"                            VMs are spread over them by vCPU count, and a\n"
+"                            VM's timers are never behind another thread's\n"
+"    --cpu LIST              the firing threads' host CPUs, comma-separated,\n"
+"                            one per thread, in order (housekeeping CPUs);\n"
+"                            without it several threads take the allowed\n"
+"                            CPUs in order and one thread is not pinned\n"
+"    --fifo PRIO             run the firing threads SCHED_FIFO at PRIO (1..99)\n"
+"    --irq-rate N            each VM's interrupts per second (a token bucket of\n"
+"                            a twentieth of a second; default 20000; 0: no\n"
+"                            limit) ...\n"
+"    --irq-per-pass N        ... and per pass (default 32; 0: no limit), on top\n"
+"                            of one per slot per 10 us. A VM over its budget\n"
+"                            waits (its deadlines fire late, counted as\n"
+"                            throttled); once it has spent half its bucket it\n"
+"                            is signalled after the other VMs of its thread\n"
+"                            and its deadlines no longer wake the agent early\n"
 "    --clock-shift-s S       run the agent's clock S seconds (may be negative)\n"
 "                            off the host's CLOCK_MONOTONIC, as a host booted\n"
 "                            at another time would (migration tests)\n"
 "    --stats                 print statistics at exit (and on SIGUSR1)\n"
+"    --stats-json PATH       write them as JSON to PATH at exit and on SIGUSR1\n"
+"                            (replaced whole: a reader never sees half)\n"
 "    --verbose               log every connection step\n"
 "    --help                  this text\n"
 "\n"
@@ -99,12 +118,20 @@ static const char usage[] =
 "    SIGTERM, SIGINT, SIGHUP, SIGQUIT\n"
 "                     mark every region stopped (guests fall back to their\n"
 "                     LAPIC timer), remove the sockets, exit 0\n"
-"    SIGUSR1          print statistics\n"
+"    SIGUSR1          print statistics (and write --stats-json)\n"
+"\n"
+"HORIZON\n"
+"    Each pass promises each region its next look before the period plus a\n"
+"    slack (the region's horizon_ns): 1.5 times the worst lateness of a look\n"
+"    measured by its thread in the last one to two seconds, plus 20 us (5 us\n"
+"    busy-polling), at most 10 ms. A look after the promise is counted as a\n"
+"    broken promise (broken_promises in the statistics).\n"
 "\n"
 "EXIT STATUS\n"
 "    0  stopped by a signal\n"
 "    1  cannot serve: a socket, a lock file, the owner, too few file\n"
-"       descriptors (the hard limit), or another start-up error\n"
+"       descriptors (the hard limit), a firing thread (its CPU, SCHED_FIFO),\n"
+"       or another start-up error\n"
 "    2  bad usage\n"
 "    3  another agent serves one of the sockets (its SOCKET.lock is held)\n";
 
@@ -112,41 +139,21 @@ static const char usage[] =
 #define EXIT_USAGE	2
 #define EXIT_TAKEN	3
 
-/* One kind of a VM's log lines: at most LOG_LINES in each LOG_WINDOW_NS. */
-struct log_limit {
-	uint64_t window_ns, suppressed;
-	unsigned int lines;
-};
-
-struct vm {
-	char name[32];
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	unsigned int vcpus;
-	struct socket_access access;
-	int lock_fd;
-	int listen_fd;
-	int client_fd;		/* -1: no guest */
-	int64_t client_id, next_id;
-	unsigned int hs_sent;	/* handshake messages sent; done at hs_total() */
-	uint64_t hs_deadline_ns;
-	int shm_fd;
-	void *mem;
-	size_t size;
-	int evfd[TAXCUT_ET_MAX_SLOTS];
-	struct et_region region;
-	uint64_t connects, disconnects, refused, refused_peer, eventfd_errors;
-	uint64_t restores;	/* of earlier guests' regions */
-	uint64_t handshake_waits;	/* times a handshake waited for the socket */
-	uint64_t accept_paused_until_ns;	/* out of descriptors: accept later */
-	struct log_limit log_connections, log_refusals;
-};
-
 static struct vm vms[MAX_VMS];
 static unsigned int nr_vms;
-static bool poll_mode, want_stats, verbose;
-static int pin_cpu = -1;
-static uint64_t scan_ns = 250000;
+static struct firing_thread threads[MAX_THREADS];
+static unsigned int nr_threads = 1;
+static int cpus[MAX_THREADS], nr_cpus;	/* --cpu */
+static bool want_stats, verbose;
+static const char *stats_json;
 static int64_t clock_shift_ns;
+
+/* A VM's budget unless its --vm says otherwise: interrupts per second. */
+#define IRQ_RATE_DEFAULT	20000u
+#define IRQ_PER_PASS_DEFAULT	32u
+#define IRQ_RATE_MAX		10000000u
+#define IRQ_RATE_UNSET		UINT64_MAX
+static uint64_t irq_rate = IRQ_RATE_DEFAULT;
 
 /*
  * The peer ID every guest gets. Each socket serves one guest, so it is the
@@ -238,7 +245,7 @@ static void say(const char *fmt, ...)
 	va_end(ap);
 }
 
-static uint64_t now_ns(void)
+uint64_t now_ns(void)
 {
 	struct timespec ts;
 
@@ -311,7 +318,23 @@ static bool parse_id(const char *v, bool group, unsigned int *id)
 	return true;
 }
 
-/* ,owner=USER ,group=GROUP ,mode=MODE after the vCPU count */
+/* A number in [min, max], all of @v; false if not. */
+static bool parse_u64(const char *v, uint64_t min, uint64_t max, uint64_t *out)
+{
+	unsigned long long n;
+	char *end;
+
+	if (!isdigit((unsigned char)*v))
+		return false;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (*end || errno || n < min || n > max)
+		return false;
+	*out = n;
+	return true;
+}
+
+/* ,owner=USER ,group=GROUP ,mode=MODE ,irq-rate=N after the vCPU count */
 static bool parse_vm_options(char *opts, struct vm *vm)
 {
 	char *opt, *save = NULL, *end;
@@ -326,6 +349,9 @@ static bool parse_vm_options(char *opts, struct vm *vm)
 				return false;
 		} else if (!strncmp(opt, "group=", 6)) {
 			if (!parse_id(opt + 6, true, &vm->access.group))
+				return false;
+		} else if (!strncmp(opt, "irq-rate=", 9)) {
+			if (!parse_u64(opt + 9, 0, IRQ_RATE_MAX, &vm->irq_rate))
 				return false;
 		} else if (!strncmp(opt, "mode=", 5)) {
 			mode = strtoul(opt + 5, &end, 8);
@@ -356,10 +382,15 @@ static bool parse_vm(const char *arg, struct vm *vm)
 		return false;
 	memset(vm, 0, sizeof(*vm));
 	memcpy(vm->name, arg, eq - arg);
+	/* names go into logs and JSON as they are */
+	if (vm->name[strspn(vm->name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				 "0123456789_.-")])
+		return false;
 	memcpy(vm->path, eq + 1, colon - eq - 1);
 	vm->vcpus = n;
 	vm->access = (struct socket_access){ .owner = (uid_t)-1, .group = (gid_t)-1,
 					     .mode = 0600 };
+	vm->irq_rate = IRQ_RATE_UNSET;
 	if (*end) {
 		if (strlen(end + 1) >= sizeof(opts))
 			return false;
@@ -446,6 +477,12 @@ static void drop_client(struct vm *vm, const char *why)
 
 	if (vm->client_fd < 0)
 		return;
+	/* the firing thread lets go of the region before it is stopped and unmapped */
+	if (vm->served) {
+		firing_lock(vm->thread);
+		firing_unserve(vm);
+		firing_unlock(vm->thread);
+	}
 	if (vm->mem) {
 		et_region_stop(&vm->region);
 		vm->restores += vm->region.restores;
@@ -472,12 +509,6 @@ static unsigned int hs_total(const struct vm *vm)
 static bool handshaking(const struct vm *vm)
 {
 	return vm->client_fd >= 0 && vm->hs_sent < hs_total(vm);
-}
-
-/* A region is served once its QEMU holds the region and every vector. */
-static bool serving(const struct vm *vm)
-{
-	return vm->client_fd >= 0 && vm->hs_sent == hs_total(vm);
 }
 
 /*
@@ -512,6 +543,10 @@ static void advance_handshake(struct vm *vm)
 		drop_client(vm, "dropped");
 		return;
 	}
+	/* its QEMU holds the region and every vector: the firing thread takes over */
+	firing_lock(vm->thread);
+	firing_serve(vm->thread, vm);
+	firing_unlock(vm->thread);
 	vm_say(vm, &vm->log_connections, "%s: connection %" PRId64 " connected: %u vCPUs, region %zu bytes", vm->name,
 	       vm->client_id, vm->vcpus, vm->size);
 }
@@ -561,7 +596,7 @@ static void accept_client(struct vm *vm)
 		/* a fresh region: nothing of a previous guest survives */
 		et_region_init(&vm->region, vm->mem, vm->size, vm->vcpus,
 			       HEARTBEAT_PROMISE_NS,
-			       poll_mode ? 0 : scan_ns, new_instance(), now_ns());
+			       firing.poll_mode ? 0 : firing.scan_ns, new_instance(), now_ns());
 	}
 	for (v = 0; v < vm->vcpus && !err; v++) {
 		vm->evfd[v] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -592,32 +627,90 @@ static void client_readable(struct vm *vm)
 		       vm->client_id);
 }
 
-static void fire(void *ctx, uint32_t slot)
-{
-	struct vm *vm = ctx;
-	uint64_t one = 1;
+/* What a VM's statistics need, copied under its thread's lock. */
+struct vm_snapshot {
+	struct et_region region;
+	uint64_t eventfd_errors;
+};
 
-	/* the slot index is below the agent's own vCPU count (scan.c) */
-	if (write(vm->evfd[slot], &one, sizeof(one)) != sizeof(one))
-		vm->eventfd_errors++;
+static void snapshot(struct vm *vm, struct vm_snapshot *snap)
+{
+	firing_lock(vm->thread);
+	memcpy(&snap->region, &vm->region, sizeof(snap->region));
+	snap->eventfd_errors = vm->eventfd_errors;
+	firing_unlock(vm->thread);
 }
+
+/* The lateness (us) at quantile @q of the histogram; -1 if it is empty. */
+static long late_quantile_us(const struct et_region *r, double q)
+{
+	uint64_t total = 0, seen = 0, want;
+	unsigned int i;
+
+	for (i = 0; i < ET_LATE_BUCKETS; i++)
+		total += r->late_hist[i];
+	if (!total)
+		return -1;
+	want = (uint64_t)(q * (double)total);
+	if (want >= total)
+		want = total - 1;
+	for (i = 0; i < ET_LATE_BUCKETS; i++) {
+		seen += r->late_hist[i];
+		if (seen > want)
+			break;
+	}
+	return i;
+}
+
+static uint64_t region_fired(const struct et_region *r)
+{
+	uint64_t n = 0;
+	unsigned int v;
+
+	for (v = 0; v < r->nr_slots; v++)
+		n += r->slot[v].fired;
+	return n;
+}
+
+static struct vm_snapshot snap;
 
 static void print_stats(void)
 {
 	unsigned int i, v;
 
 	say("stats: log_dropped %" PRIu64, log_dropped);
+	for (i = 0; i < nr_threads; i++) {
+		struct firing_thread *t = &threads[i];
+		uint64_t passes, sum, max, slack, deferred;
+
+		firing_lock(t);
+		passes = t->passes;
+		sum = t->pass_ns_sum;
+		max = t->pass_ns_max;
+		slack = et_slack_ns(&t->slack);
+		deferred = t->deferred_fires;
+		firing_unlock(t);
+		say("stats thread %u: cpu %d vms %u passes %" PRIu64 " pass_avg_us %.1f pass_max_us %.1f"
+		    " slack_us %.1f deferred %" PRIu64, i, t->cpu, t->nr_vms, passes,
+		    passes ? sum / 1000.0 / passes : 0.0, max / 1000.0, slack / 1000.0, deferred);
+	}
 	for (i = 0; i < nr_vms; i++) {
 		struct vm *vm = &vms[i];
+		struct et_region *r = &snap.region;
 
+		snapshot(vm, &snap);
 		say("stats %s: serving %" PRId64 " connects %" PRIu64 " disconnects %" PRIu64
 		    " refused %" PRIu64 " refused_peer %" PRIu64 " handshake_waits %" PRIu64
-		    " eventfd_errors %" PRIu64 " restores %" PRIu64, vm->name,
-		    serving(vm) ? vm->client_id : 0, vm->connects, vm->disconnects, vm->refused,
-		    vm->refused_peer, vm->handshake_waits, vm->eventfd_errors,
-		    vm->restores + vm->region.restores);
+		    " eventfd_errors %" PRIu64 " restores %" PRIu64 " throttled %" PRIu64
+		    " passes_over_budget %" PRIu64 " broken_promises %" PRIu64 " broken_max_us %.1f"
+		    " late_p50_us %ld late_p99_us %ld", vm->name,
+		    vm->served ? vm->client_id : 0, vm->connects, vm->disconnects, vm->refused,
+		    vm->refused_peer, vm->handshake_waits, snap.eventfd_errors,
+		    vm->restores + r->restores, r->budget.refused, r->budget.passes_over,
+		    r->broken_promises, r->broken_max_ns / 1000.0, late_quantile_us(r, 0.5),
+		    late_quantile_us(r, 0.99));
 		for (v = 0; v < vm->vcpus; v++) {
-			struct et_slot_state *s = &vm->region.slot[v];
+			struct et_slot_state *s = &r->slot[v];
 
 			if (!s->fired && !s->rate_limited)
 				continue;
@@ -628,6 +721,69 @@ static void print_stats(void)
 			    s->foreign);
 		}
 	}
+}
+
+/*
+ * The statistics as JSON, for programs (--stats-json): written to a new
+ * file and renamed over PATH, so a reader never sees half of one.
+ */
+static void write_stats_json(void)
+{
+	char tmp[PATH_MAX];
+	unsigned int i, v, k;
+	FILE *f;
+
+	if (!stats_json)
+		return;
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", stats_json) >= (int)sizeof(tmp))
+		return;
+	f = fopen(tmp, "w");
+	if (!f) {
+		say("cannot write %s: %s", tmp, strerror(errno));
+		return;
+	}
+	fprintf(f, "{\n  \"log_dropped\": %" PRIu64 ",\n  \"threads\": [", log_dropped);
+	for (i = 0; i < nr_threads; i++) {
+		struct firing_thread *t = &threads[i];
+
+		firing_lock(t);
+		fprintf(f, "%s\n    {\"cpu\": %d, \"vms\": %u, \"passes\": %" PRIu64
+			", \"pass_ns_sum\": %" PRIu64 ", \"pass_ns_max\": %" PRIu64
+			", \"slack_ns\": %" PRIu64 ", \"deferred\": %" PRIu64 "}",
+			i ? "," : "", t->cpu, t->nr_vms, t->passes, t->pass_ns_sum, t->pass_ns_max,
+			et_slack_ns(&t->slack), t->deferred_fires);
+		firing_unlock(t);
+	}
+	fprintf(f, "\n  ],\n  \"vms\": [");
+	for (i = 0; i < nr_vms; i++) {
+		struct vm *vm = &vms[i];
+		struct et_region *r = &snap.region;
+		uint64_t late_max = 0;
+
+		snapshot(vm, &snap);
+		for (v = 0; v < r->nr_slots; v++)
+			if (r->slot[v].late_max_ns > late_max && !r->slot[v].foreign)
+				late_max = r->slot[v].late_max_ns;
+		fprintf(f, "%s\n    {\"name\": \"%s\", \"vcpus\": %u, \"thread\": %u"
+			", \"serving\": %" PRId64 ", \"connects\": %" PRIu64
+			", \"irq_rate\": %" PRIu64 ", \"fired\": %" PRIu64
+			", \"throttled\": %" PRIu64 ", \"passes_over_budget\": %" PRIu64
+			", \"broken_promises\": %" PRIu64 ", \"broken_max_ns\": %" PRIu64
+			", \"restores\": %" PRIu64 ", \"eventfd_errors\": %" PRIu64
+			", \"late_max_ns\": %" PRIu64 ", \"late_hist_us\": [",
+			i ? "," : "", vm->name, vm->vcpus, vm->thread->index,
+			vm->served ? vm->client_id : 0, vm->connects, vm->irq_rate, region_fired(r),
+			r->budget.refused, r->budget.passes_over, r->broken_promises,
+			r->broken_max_ns, vm->restores + r->restores, snap.eventfd_errors, late_max);
+		/* [us, count] pairs of the non-empty buckets; the last one is "and later" */
+		for (k = 0, v = 0; k < ET_LATE_BUCKETS; k++)
+			if (r->late_hist[k])
+				fprintf(f, "%s[%u, %" PRIu64 "]", v++ ? ", " : "", k, r->late_hist[k]);
+		fprintf(f, "]}");
+	}
+	fprintf(f, "\n  ]\n}\n");
+	if (fclose(f) || rename(tmp, stats_json))
+		say("cannot write %s: %s", stats_json, strerror(errno));
 }
 
 /* Returns false when it is time to stop. */
@@ -645,6 +801,7 @@ static bool handle_events(struct pollfd *pfd, unsigned int npfd, int sig_fd)
 				continue;
 			if (si.ssi_signo == SIGUSR1) {
 				print_stats();
+				write_stats_json();
 				continue;
 			}
 			say("signal %u: stopping", si.ssi_signo);
@@ -684,39 +841,6 @@ static unsigned int build_pollfds(struct pollfd *pfd, int sig_fd, uint64_t now)
 }
 
 /*
- * How long after a pass the next one may come, beyond the period: the
- * thread's wakeup latency and one pass over every region. The guest keeps
- * deadlines closer than the horizon on its LAPIC timer.
- */
-#define HORIZON_SLACK_NS	200000ull
-/* busy-polling never sleeps: the slack only covers a pass over every region */
-#define POLL_HORIZON_SLACK_NS	20000ull
-
-
-/*
- * One pass over every connected region; returns the earliest pending
- * deadline. Each region is stamped with the clock when its turn comes, so
- * a slow pass over one VM's slots does not eat another VM's promise.
- */
-static uint64_t scan_all(uint64_t period)
-{
-	uint64_t earliest = UINT64_MAX, e, now;
-	unsigned int i;
-
-	for (i = 0; i < nr_vms; i++) {
-		if (!serving(&vms[i]))
-			continue;
-		now = now_ns();
-		e = et_scan(&vms[i].region, now,
-			    now + period + (poll_mode ? POLL_HORIZON_SLACK_NS : HORIZON_SLACK_NS),
-			    fire, &vms[i]);
-		if (e < earliest)
-			earliest = e;
-	}
-	return earliest;
-}
-
-/*
  * Drops each QEMU that has not taken its handshake in time; returns the
  * next such deadline or the end of a pause in accepting.
  */
@@ -746,39 +870,19 @@ static void set_timeout(struct timespec *ts, uint64_t now, uint64_t wake)
 	ts->tv_nsec = d % 1000000000ull;
 }
 
+/* The control thread: signals, connections, handshakes. The firing threads fire. */
 static void run(int sig_fd)
 {
 	struct pollfd pfd[1 + 2 * MAX_VMS];
-	unsigned int spins = 0;
 
 	for (;;) {
-		struct timespec ts = { 0, 0 }, *timeout = &ts;
-		uint64_t now, wake, earliest;
-		bool served = false;
-		unsigned int n, i;
+		struct timespec ts, *timeout = NULL;
+		uint64_t now = now_ns(), wake = expire_handshakes(now);
+		unsigned int n;
 
-		for (i = 0; i < nr_vms; i++)
-			served |= serving(&vms[i]);
-		if (served && poll_mode) {
-			scan_all(0);
-			if (++spins % 256)
-				continue;
-		}
-		earliest = served && !poll_mode ? scan_all(scan_ns) : UINT64_MAX;
-		now = now_ns();
-		wake = expire_handshakes(now);
-		if (served && !poll_mode) {
-			if (now + scan_ns < wake)
-				wake = now + scan_ns;
-			if (earliest < wake)
-				wake = earliest;
-		}
-		/* nothing to fire: no wakeups until a connection or a handshake's deadline */
-		if (!(served && poll_mode)) {
-			if (wake == UINT64_MAX)
-				timeout = NULL;
-			else
-				set_timeout(&ts, now, wake);
+		if (wake != UINT64_MAX) {
+			set_timeout(&ts, now, wake);
+			timeout = &ts;
 		}
 		n = build_pollfds(pfd, sig_fd, now);
 		if (ppoll(pfd, n, timeout, NULL) > 0 && !handle_events(pfd, n, sig_fd))
@@ -814,14 +918,14 @@ static unsigned long open_fds(void)
 
 /*
  * Every descriptor the agent can hold at once (what is open now, the
- * signalfd, one being accepted; per VM a lock, a listening socket, a
+ * signalfd, one being accepted, a wakeup eventfd per firing thread; per VM a lock, a listening socket, a
  * connection, a region and a vector per vCPU), checked before anything is
  * served: the soft limit is raised as far as the hard one allows, and a
  * configuration beyond that is refused.
  */
 static bool enough_fds(void)
 {
-	unsigned long need = open_fds() + 1 + 1;
+	unsigned long need = open_fds() + 1 + 1 + nr_threads;
 	struct rlimit rl;
 	unsigned int i;
 
@@ -853,6 +957,96 @@ static bool enough_fds(void)
 	return true;
 }
 
+/* --cpu A[,B...]: the firing threads' CPUs, in order */
+static bool parse_cpus(const char *v)
+{
+	char buf[512], *tok, *save = NULL;
+	uint64_t n;
+
+	if (strlen(v) >= sizeof(buf) || !*v || v[strlen(v) - 1] == ',' || strstr(v, ",,"))
+		return false;
+	strcpy(buf, v);
+	nr_cpus = 0;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (nr_cpus == MAX_THREADS || !parse_u64(tok, 0, CPU_SETSIZE - 1, &n))
+			return false;
+		cpus[nr_cpus++] = (int)n;
+	}
+	return nr_cpus > 0;
+}
+
+/*
+ * The VMs spread over the firing threads, the largest first, each to the
+ * thread with the fewest vCPUs so far; each thread on its CPU: --cpu's in
+ * order, or with several threads and no --cpu, the agent's allowed CPUs in
+ * order (one thread alone without --cpu is not pinned).
+ */
+static bool place_vms(void)
+{
+	bool taken[MAX_VMS] = { false };
+	cpu_set_t allowed;
+	unsigned int i, k, c = 0;
+
+	if (nr_threads > nr_vms)
+		nr_threads = nr_vms;
+	if (nr_cpus && nr_cpus < (int)nr_threads) {
+		say("--threads %u needs as many CPUs in --cpu (it has %d)", nr_threads, nr_cpus);
+		return false;
+	}
+	if (!nr_cpus && nr_threads > 1 && sched_getaffinity(0, sizeof(allowed), &allowed))
+		CPU_ZERO(&allowed);
+	for (i = 0; i < nr_threads; i++) {
+		struct firing_thread *t = &threads[i];
+
+		t->index = i;
+		t->cpu = -1;
+		if (nr_cpus) {
+			t->cpu = cpus[i];
+		} else if (nr_threads > 1 && CPU_COUNT(&allowed)) {
+			while (!CPU_ISSET(c % CPU_SETSIZE, &allowed))
+				c++;
+			t->cpu = c++ % CPU_SETSIZE;
+			if (c >= CPU_SETSIZE)
+				c = 0;
+		}
+	}
+	for (k = 0; k < nr_vms; k++) {
+		struct firing_thread *least = &threads[0];
+		struct vm *vm = NULL;
+
+		for (i = 0; i < nr_vms; i++)
+			if (!taken[i] && (!vm || vms[i].vcpus > vm->vcpus))
+				vm = &vms[i];
+		taken[vm - vms] = true;
+		for (i = 1; i < nr_threads; i++)
+			if (threads[i].vcpus < least->vcpus)
+				least = &threads[i];
+		vm->thread = least;
+		least->vm[least->nr_vms++] = vm;
+		least->vcpus += vm->vcpus;
+	}
+	return true;
+}
+
+static bool start_threads(void)
+{
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < nr_threads; i++) {
+		err = firing_start(&threads[i]);
+		if (err) {
+			say("cannot start firing thread %u%s: %s", i,
+			    err == EPERM && firing.fifo_priority ? " (SCHED_FIFO needs CAP_SYS_NICE"
+			    " or an RLIMIT_RTPRIO)" : "", strerror(err));
+			while (i--)
+				firing_stop(&threads[i]);
+			return false;
+		}
+	}
+	return true;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -862,6 +1056,11 @@ int main(int argc, char **argv)
 		{ "scan-us", required_argument, NULL, 's' },
 		{ "clock-shift-s", required_argument, NULL, 'o' },
 		{ "stats", no_argument, NULL, 'S' },
+		{ "stats-json", required_argument, NULL, 'J' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "fifo", required_argument, NULL, 'f' },
+		{ "irq-rate", required_argument, NULL, 'r' },
+		{ "irq-per-pass", required_argument, NULL, 'P' },
 		{ "verbose", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -871,7 +1070,10 @@ int main(int argc, char **argv)
 	sigset_t sigs;
 	unsigned int i;
 	char *end;
+	uint64_t n;
 	int c, sig_fd;
+
+	firing.irq_per_pass = IRQ_PER_PASS_DEFAULT;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -889,21 +1091,51 @@ int main(int argc, char **argv)
 			nr_vms++;
 			break;
 		case 'p':
-			poll_mode = true;
+			firing.poll_mode = true;
 			break;
 		case 'c':
-			pin_cpu = (int)strtol(optarg, &end, 10);
-			if (*end || pin_cpu < 0 || pin_cpu >= CPU_SETSIZE) {
-				say("bad --cpu '%s'", optarg);
+			if (!parse_cpus(optarg)) {
+				say("bad --cpu '%s' (CPU numbers, comma-separated, at most %d)", optarg,
+				    MAX_THREADS);
 				return EXIT_USAGE;
 			}
 			break;
 		case 's':
-			scan_ns = strtoull(optarg, &end, 10) * 1000;
-			if (*end || scan_ns < 50000 || scan_ns > 100000000) {
+			if (!parse_u64(optarg, 50, 100000, &n)) {
 				say("bad --scan-us '%s' (50 to 100000)", optarg);
 				return EXIT_USAGE;
 			}
+			firing.scan_ns = n * 1000;
+			break;
+		case 't':
+			if (!parse_u64(optarg, 1, MAX_THREADS, &n)) {
+				say("bad --threads '%s' (1 to %d)", optarg, MAX_THREADS);
+				return EXIT_USAGE;
+			}
+			nr_threads = (unsigned int)n;
+			break;
+		case 'f':
+			if (!parse_u64(optarg, 1, 99, &n)) {
+				say("bad --fifo '%s' (a SCHED_FIFO priority, 1 to 99)", optarg);
+				return EXIT_USAGE;
+			}
+			firing.fifo_priority = (int)n;
+			break;
+		case 'r':
+			if (!parse_u64(optarg, 0, IRQ_RATE_MAX, &irq_rate)) {
+				say("bad --irq-rate '%s' (0 to %u)", optarg, IRQ_RATE_MAX);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'P':
+			if (!parse_u64(optarg, 0, TAXCUT_ET_MAX_SLOTS, &n)) {
+				say("bad --irq-per-pass '%s' (0 to %d)", optarg, TAXCUT_ET_MAX_SLOTS);
+				return EXIT_USAGE;
+			}
+			firing.irq_per_pass = (uint32_t)n;
+			break;
+		case 'J':
+			stats_json = optarg;
 			break;
 		case 'o':
 			/* digits with an optional '-': strtoll alone takes spaces and '+' */
@@ -942,18 +1174,13 @@ int main(int argc, char **argv)
 		    (long long)(clock_shift_ns / 1000000000ll), (long long)mono.tv_sec);
 		return EXIT_USAGE;
 	}
+	for (i = 0; i < nr_vms; i++)
+		if (vms[i].irq_rate == IRQ_RATE_UNSET)
+			vms[i].irq_rate = irq_rate;
+	if (!place_vms())
+		return EXIT_USAGE;
 	if (!enough_fds())
 		return EXIT_START;
-	if (pin_cpu >= 0) {
-		cpu_set_t set;
-
-		CPU_ZERO(&set);
-		CPU_SET(pin_cpu, &set);
-		if (sched_setaffinity(0, sizeof(set), &set)) {
-			say("cannot run on CPU %d: %s", pin_cpu, strerror(errno));
-			return EXIT_START;
-		}
-	}
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
@@ -982,16 +1209,26 @@ int main(int argc, char **argv)
 	}
 	if (clock_shift_ns)
 		say("clock shifted by %lld s", (long long)(clock_shift_ns / 1000000000ll));
-	if (poll_mode)
-		say("busy-poll mode%s", pin_cpu >= 0 ? " (pinned)" : "");
+	/* after the signal mask and the timer slack: the threads inherit both */
+	if (!start_threads()) {
+		release_sockets();
+		return EXIT_START;
+	}
+	if (firing.poll_mode)
+		say("busy-poll mode, %u thread%s%s", nr_threads, nr_threads > 1 ? "s" : "",
+		    threads[0].cpu >= 0 ? " (pinned)" : "");
 	else
-		say("scan mode, every %" PRIu64 " us", scan_ns / 1000);
+		say("scan mode, every %" PRIu64 " us, %u thread%s%s", firing.scan_ns / 1000,
+		    nr_threads, nr_threads > 1 ? "s" : "", threads[0].cpu >= 0 ? " (pinned)" : "");
 	run(sig_fd);
 	for (i = 0; i < nr_vms; i++)
 		drop_client(&vms[i], "let go: agent stopping");
+	for (i = 0; i < nr_threads; i++)
+		firing_stop(&threads[i]);
 	release_sockets();
 	if (want_stats)
 		print_stats();
+	write_stats_json();
 	say("stopped");
 	return 0;
 }

@@ -194,6 +194,44 @@ bool et_region_init(struct et_region *r, volatile void *mem, size_t size, uint32
 	return true;
 }
 
+void et_region_budget(struct et_region *r, uint64_t rate, uint32_t per_pass, uint64_t now_ns)
+{
+	et_budget_init(&r->budget, rate, per_pass, now_ns);
+}
+
+/*
+ * The promise the last pass made: this look must come before it. A look
+ * after it may have left a guest's deadline unseen past its due time.
+ */
+static void check_promise(struct et_region *r, uint64_t now_ns)
+{
+	uint64_t planned = r->last_look_ns + r->scan_period_ns;
+
+	r->look_late_ns = r->promised_ns && now_ns > planned ? now_ns - planned : 0;
+	if (r->promised_ns && now_ns > r->promised_ns) {
+		r->broken_promises++;
+		if (now_ns - r->promised_ns > r->broken_max_ns)
+			r->broken_max_ns = now_ns - r->promised_ns;
+	}
+	r->last_look_ns = now_ns;
+	r->promised_ns = 0;
+}
+
+static void record_lateness(struct et_region *r, struct et_slot_state *st, uint64_t late_ns,
+			    bool foreign)
+{
+	uint64_t us = late_ns / 1000;
+
+	if (late_ns > st->late_max_ns)
+		st->late_max_ns = late_ns;
+	/* saturates: a guest's deadline of 1 is a lateness of the whole uptime */
+	if (__builtin_add_overflow(st->late_sum_ns, late_ns, &st->late_sum_ns))
+		st->late_sum_ns = UINT64_MAX;
+	/* a foreign deadline's lateness is the other clock's, not this agent's */
+	if (!foreign)
+		r->late_hist[us < ET_LATE_BUCKETS ? us : ET_LATE_BUCKETS - 1]++;
+}
+
 void et_region_stop(struct et_region *r)
 {
 	r->heartbeat_ns = 0;
@@ -205,9 +243,13 @@ uint64_t et_scan(struct et_region *r, uint64_t now_ns, uint64_t next_look_ns,
 		 et_fire_fn fire, void *ctx)
 {
 	uint64_t earliest = UINT64_MAX;
+	bool deferred = false;
 	uint32_t n, m;
 
+	check_promise(r, now_ns);
+	et_budget_pass(&r->budget, now_ns);
 	publish_header(r, now_ns, next_look_ns);
+	r->promised_ns = next_look_ns;
 	for (n = 0; n < r->nr_slots; n++) {
 		volatile struct taxcut_et_slot *s = slot(r, n);
 		struct et_slot_state *st = &r->slot[n];
@@ -252,6 +294,10 @@ uint64_t et_scan(struct et_region *r, uint64_t now_ns, uint64_t next_look_ns,
 				earliest = st->last_fire_ns + r->min_refire_ns;
 			continue;
 		}
+		if (!et_budget_take(&r->budget)) {
+			deferred = true;	/* due: stays armed for a later pass */
+			continue;
+		}
 		if (foreign) {
 			foreign_fired(st, seq1, now_ns);
 			st->foreign++;
@@ -262,14 +308,13 @@ uint64_t et_scan(struct et_region *r, uint64_t now_ns, uint64_t next_look_ns,
 		st->fired_seq = seq1;
 		st->last_fire_ns = now_ns;
 		st->fired++;
-		if (now_ns - deadline > st->late_max_ns)
-			st->late_max_ns = now_ns - deadline;
-		/* saturates: a guest's deadline of 1 is a lateness of the whole uptime */
-		if (__builtin_add_overflow(st->late_sum_ns, now_ns - deadline, &st->late_sum_ns))
-			st->late_sum_ns = UINT64_MAX;
+		record_lateness(r, st, now_ns - deadline, foreign);
 		STORE(s->fired_seq, seq1);
 		s->fired = st->fired;
 		fire(ctx, n);
 	}
-	return earliest;
+	/* a VM that spent its budget waits for the regular passes */
+	if (et_budget_heavy(&r->budget))
+		return UINT64_MAX;
+	return deferred ? now_ns : earliest;
 }

@@ -11,6 +11,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <uapi/taxcut/exitless_timer.h>
+#include "budget.h"
+
+/* fire lateness histogram: 1 us buckets, the last one for everything later */
+#define ET_LATE_BUCKETS	2048
 
 /* What the agent remembers per slot: never read back from shared memory. */
 struct et_slot_state {
@@ -39,6 +43,12 @@ struct et_region {
 	uint64_t instance;	/* this agent's, never 0 */
 	uint64_t restores;	/* the region found rewritten from outside */
 	bool seen_current;	/* a slot written in this instance since the last restore */
+	struct et_budget budget;	/* the VM's interrupts (budget.h) */
+	/* the promise: the next look before promised_ns (0: none made yet) */
+	uint64_t promised_ns, last_look_ns;
+	uint64_t look_late_ns;	/* this look, after the last one plus the period */
+	uint64_t broken_promises, broken_max_ns;	/* looks after the horizon, by how much */
+	uint64_t late_hist[ET_LATE_BUCKETS];	/* fires in this instance's clock, by lateness */
 	struct et_slot_state slot[TAXCUT_ET_MAX_SLOTS];
 };
 
@@ -67,15 +77,22 @@ typedef void (*et_fire_fn)(void *ctx, uint32_t slot);
 #define ET_FOREIGN_GAP_MIN_NS	1000000ull
 #define ET_FOREIGN_GAP_MAX_NS	1000000000ull
 
+/* The budget: @rate interrupts per second, @per_pass per pass (0: no limit). */
+void et_region_budget(struct et_region *r, uint64_t rate, uint32_t per_pass, uint64_t now_ns);
+
 /*
- * One pass at @now_ns: refreshes the header, finding whether the region
+ * One pass at @now_ns: checks the last pass's promise (a look after it is
+ * counted broken; look_late_ns is how much later than the last look plus
+ * the period this one came), refreshes the header, finding whether the region
  * still held the header this agent wrote last (else it was restored from
  * elsewhere: a migration into this host, a snapshot loaded; the region then
  * gets a new instance, so every armed slot is foreign), promises to look
  * again before @next_look_ns (the region's horizon), fires every due
- * deadline (calls @fire at most once per slot). Returns the earliest
- * pending deadline not yet due (UINT64_MAX if none), so a scanning agent
- * may wake for it.
+ * deadline (calls @fire at most once per slot) the VM's budget allows.
+ * Returns the earliest pending deadline not yet due (@now_ns if the pass's
+ * budget left some due ones; UINT64_MAX if none), so a scanning agent may
+ * wake for it; a VM whose budget is spent (et_budget_heavy) never wakes it
+ * early (UINT64_MAX).
  */
 uint64_t et_scan(struct et_region *r, uint64_t now_ns, uint64_t next_look_ns,
 		 et_fire_fn fire, void *ctx);

@@ -1,0 +1,90 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The agent benchmark: taxcut-agent serving 1, 8 and 64 VMs of 4 and 16
+# vCPUs, each VM a userspace guest speaking the ivshmem client protocol
+# (selftests/agent/et_client.c "bench": every slot armed again as soon as
+# its deadline, 2 to 40 ms ahead, fired), each configuration without and
+# with one hostile VM of 255 vCPUs ("attack": every fired slot armed again
+# at deadline 1, vectors never read, a garbage byte every millisecond).
+# The agent's own statistics (--stats-json) are the measure: the honest
+# VMs' fire lateness, the promises it broke, its passes; its CPU from
+# /proc. Configurations interleaved in each round; medians in
+# build/bench/agent.json and build/bench/agent.md
+# (tools/bench/agent_report.py).
+#
+#   agent.sh [--repeats N] [--seconds S] [--agent-threads N] [--agent-fifo PRIO]
+set -euo pipefail
+
+. "$(dirname "$0")/../build/common.sh"
+out=$TAXCUT_BUILD/bench/agent
+repeats=3 seconds=3 threads=1 fifo=0
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--repeats) repeats=$2 ;;
+	--seconds) seconds=$2 ;;
+	--agent-threads) threads=$2 ;;
+	--agent-fifo) fifo=$2 ;;
+	--pin | --vcpus | --configs | --iterations) log "agent: $1 is another benchmark's option, ignored" ;;
+	*) die "unknown option $1" ;;
+	esac
+	shift 2
+done
+
+make -s -C "$TAXCUT_TOP/tools/taxcut-agent" O="$TAXCUT_BUILD/agent"
+agent=$TAXCUT_BUILD/agent/taxcut-agent
+client=$TAXCUT_BUILD/agent/et_client
+gcc -std=gnu11 -O2 -Wall -Wextra -Werror -I"$TAXCUT_TOP/include" -I"$TAXCUT_TOP/tools/taxcut-agent" \
+	-o "$client" "$TAXCUT_TOP/selftests/agent/et_client.c" "$TAXCUT_TOP/tools/taxcut-agent/ivshmem.c"
+rm -rf "$out"
+mkdir -p "$out/runs"
+hz=$(getconf CLK_TCK)
+
+# cpu_ticks PID: user + system clock ticks of the whole process
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+# run NAME VMS VCPUS HOSTILE: one configuration, once
+run() {
+	local name=$1 vms=$2 vcpus=$3 hostile=$4 dir args=() pids=() i apid t0 t1 s0 s1 n
+	dir=$(mktemp -d "$out/sock.XXXX")
+	for i in $(seq 1 "$vms"); do args+=(--vm "vm$i=$dir/vm$i.sock:$vcpus"); done
+	[ "$hostile" = 0 ] || args+=(--vm "hostile=$dir/hostile.sock:255")
+	[ "$fifo" = 0 ] || args+=(--fifo "$fifo")
+	"$agent" "${args[@]}" --threads "$threads" --stats-json "$out/runs/$name.json" \
+		2>"$out/runs/$name.agent.log" &
+	apid=$!
+	for _ in $(seq 100); do [ -S "$dir/vm$vms.sock" ] && break; sleep 0.05; done
+	for i in $(seq 1 "$vms"); do
+		"$client" "$dir/vm$i.sock" bench "$seconds" 2000 40000 >"$out/runs/$name.vm$i.out" &
+		pids+=($!)
+	done
+	[ "$hostile" = 0 ] || {
+		"$client" "$dir/hostile.sock" attack "$seconds" >"$out/runs/$name.hostile.out" &
+		pids+=($!)
+	}
+	# every guest holds its region: the measured window starts
+	for _ in $(seq 200); do
+		n=$(cat "$out/runs/$name".*.out 2>/dev/null | grep -c '^# connected' || true)
+		[ "$n" -ge ${#pids[@]} ] && break
+		sleep 0.02
+	done
+	t0=$(cpu_ticks $apid) s0=$(date +%s%N)
+	for i in "${pids[@]}"; do wait "$i" || log "warning: $name: a guest failed ($?)"; done
+	t1=$(cpu_ticks $apid) s1=$(date +%s%N)
+	kill -TERM $apid
+	wait $apid || log "warning: $name: the agent exited $?"
+	echo "{\"cpu_ticks\": $((t1 - t0)), \"hz\": $hz, \"wall_ns\": $((s1 - s0))}" >"$out/runs/$name.cpu.json"
+	rm -rf "$dir"
+}
+
+for r in $(seq 1 "$repeats"); do
+	for vms in 1 8 64; do
+		for vcpus in 4 16; do
+			for hostile in 0 1; do
+				log "agent round $r/$repeats: $vms VMs x $vcpus vCPUs, hostile $hostile"
+				run "$vms-$vcpus-$hostile.$r" "$vms" "$vcpus" "$hostile"
+			done
+		done
+	done
+done
+"$TAXCUT_TOP/tools/bench/agent_report.py" "$out" "$TAXCUT_BUILD/bench" "$seconds" "$threads"

@@ -1,0 +1,177 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Summarise the agent benchmark's runs (tools/bench/agent.sh).
+
+    agent_report.py RUNS_DIR OUT_DIR SECONDS THREADS
+
+Reads RUNS_DIR/runs/VMS-VCPUS-HOSTILE.ROUND.json (taxcut-agent
+--stats-json at exit) and .cpu.json (the agent's CPU over the measured
+window). Per run: the honest VMs' fire lateness (their histograms merged:
+p50, p99, max), the promises broken to honest VMs, the hostile VM's fires
+and throttled interrupts, the agent's passes and CPU. Writes
+OUT_DIR/agent.json (medians per configuration, every run) and
+OUT_DIR/agent.md, and prints the table.
+
+Lateness is the agent's: from the deadline to its eventfd write, as the
+agent measured it (a guest's own wakeup is not the agent's to count).
+"""
+import glob
+import json
+import os
+import re
+import statistics
+import sys
+
+VMS = (1, 8, 64)
+VCPUS = (4, 16)
+LAST_BUCKET = 2047   # taxcut-agent's histogram: the last bucket is "2047 us or later"
+GOAL_P99_RATIO = 1.2
+
+
+def quantile(hist, q):
+    total = sum(c for _, c in hist)
+    if not total:
+        return None
+    want = min(int(q * total), total - 1)
+    seen = 0
+    for us, c in hist:
+        seen += c
+        if seen > want:
+            return us
+    return hist[-1][0]
+
+
+def one_run(path):
+    with open(path) as f:
+        stats = json.load(f)
+    with open(path[:-len(".json")] + ".cpu.json") as f:
+        cpu = json.load(f)
+    merged = {}
+    honest = [v for v in stats["vms"] if v["name"] != "hostile"]
+    hostile = [v for v in stats["vms"] if v["name"] == "hostile"]
+    for vm in honest:
+        for us, c in vm["late_hist_us"]:
+            merged[us] = merged.get(us, 0) + c
+    hist = sorted(merged.items())
+    passes = sum(t["passes"] for t in stats["threads"])
+    return {
+        "honest_fires": sum(v["fired"] for v in honest),
+        "late_p50_us": quantile(hist, 0.5),
+        "late_p99_us": quantile(hist, 0.99),
+        "late_max_us": max((v["late_max_ns"] for v in honest), default=0) / 1000.0,
+        "broken_promises": sum(v["broken_promises"] for v in honest),
+        "broken_max_us": max((v["broken_max_ns"] for v in honest), default=0) / 1000.0,
+        "honest_throttled": sum(v["throttled"] for v in honest),
+        "hostile_fires": sum(v["fired"] for v in hostile),
+        "hostile_throttled": sum(v["throttled"] for v in hostile),
+        "passes": passes,
+        "pass_avg_us": (sum(t["pass_ns_sum"] for t in stats["threads"]) / passes / 1000.0
+                        if passes else None),
+        "pass_max_us": max(t["pass_ns_max"] for t in stats["threads"]) / 1000.0,
+        "slack_us_at_end": max(t["slack_ns"] for t in stats["threads"]) / 1000.0,
+        "agent_cpu_pct": 100.0 * cpu["cpu_ticks"] / cpu["hz"] / (cpu["wall_ns"] / 1e9),
+    }
+
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def fmt(v, spec="{:.0f}"):
+    if v is None:
+        return "-"
+    if isinstance(v, (int, float)) and v >= LAST_BUCKET and spec == "us":
+        return ">=2047"
+    return (spec if spec != "us" else "{:.0f}").format(v)
+
+
+def main():
+    runs_dir, out_dir, seconds, threads = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+    runs = {}
+    for path in sorted(glob.glob(os.path.join(runs_dir, "runs", "*.json"))):
+        m = re.fullmatch(r"(\d+)-(\d+)-([01])\.(\d+)\.json", os.path.basename(path))
+        if not m:
+            continue
+        key = (int(m[1]), int(m[2]), int(m[3]))
+        runs.setdefault(key, []).append(one_run(path))
+    configs = []
+    for vms in VMS:
+        for vcpus in VCPUS:
+            row = {"vms": vms, "vcpus": vcpus}
+            for hostile in (0, 1):
+                samples = runs.get((vms, vcpus, hostile), [])
+                med = {k: median([s[k] for s in samples]) for k in samples[0]} if samples else {}
+                med["broken_promises_total"] = sum(s["broken_promises"] for s in samples)
+                med["runs"] = samples
+                row["hostile" if hostile else "benign"] = med
+            b, h = row["benign"], row["hostile"]
+            ratio = (h["late_p99_us"] / b["late_p99_us"]
+                     if h.get("late_p99_us") is not None and b.get("late_p99_us") else None)
+            row["p99_ratio"] = ratio
+            row["goal_hostile"] = (ratio is not None and ratio <= GOAL_P99_RATIO and
+                                   h["broken_promises_total"] == 0)
+            configs.append(row)
+    big = next(r for r in configs if r["vms"] == 64 and r["vcpus"] == 16)
+    result = {
+        "benchmark": "agent",
+        "seconds": int(seconds),
+        "threads": int(threads),
+        "mode": "scan, every 250 us",
+        "guest": "et_client bench: deadlines 2-40 ms ahead, re-armed on every fire",
+        "hostile": "one VM of 255 vCPUs: every fired slot re-armed at deadline 1, "
+                   "vectors never read, a garbage byte a millisecond",
+        "goals": {
+            "hostile_p99_at_most_1.2x_and_no_broken_promise": [
+                f'{r["vms"]}x{r["vcpus"]}' for r in configs if r["goal_hostile"]],
+            "hostile_goal_missed": [
+                f'{r["vms"]}x{r["vcpus"]}' for r in configs if not r["goal_hostile"]],
+            "64x16_benign_broken_promises": big["benign"]["broken_promises_total"],
+        },
+        "configs": configs,
+    }
+    os.makedirs(out_dir, exist_ok=True)
+    with open(os.path.join(out_dir, "agent.json"), "w") as f:
+        json.dump(result, f, indent=1)
+    lines = [
+        f"# taxcut-agent: {seconds} s runs, {threads} firing thread(s), scan mode (250 us); "
+        "medians of the rounds",
+        "",
+        "Honest VMs' fire lateness (us, the agent's: deadline to eventfd write), promises broken "
+        "to honest VMs (all rounds), the hostile VM's fires and throttled interrupts, the "
+        "agent's passes and CPU.",
+        "",
+        "| VMs x vCPUs | hostile | p50 | p99 | max | p99 vs benign | broken | hostile fires "
+        "| throttled | pass avg/max us | slack us | agent CPU % |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in configs:
+        for kind in ("benign", "hostile"):
+            m = r[kind]
+            if not m.get("runs"):
+                continue
+            lines.append(
+                f'| {r["vms"]} x {r["vcpus"]} | {"yes" if kind == "hostile" else "no"} '
+                f'| {fmt(m["late_p50_us"], "us")} | {fmt(m["late_p99_us"], "us")} '
+                f'| {fmt(m["late_max_us"])} '
+                f'| {fmt(r["p99_ratio"], "{:.2f}x") if kind == "hostile" else ""} '
+                f'| {m["broken_promises_total"]} '
+                f'| {fmt(m["hostile_fires"]) if kind == "hostile" else ""} '
+                f'| {fmt(m["hostile_throttled"]) if kind == "hostile" else ""} '
+                f'| {fmt(m["pass_avg_us"], "{:.1f}")}/{fmt(m["pass_max_us"])} '
+                f'| {fmt(m["slack_us_at_end"])} | {fmt(m["agent_cpu_pct"], "{:.1f}")} |')
+    g = result["goals"]
+    lines += [
+        "",
+        f'Goal, with the hostile VM: honest p99 at most {GOAL_P99_RATIO}x the benign run and no '
+        f'broken promise: met at {", ".join(g["hostile_p99_at_most_1.2x_and_no_broken_promise"]) or "none"}'
+        f'; missed at {", ".join(g["hostile_goal_missed"]) or "none"}.',
+        f'Goal, 64 x 16 benign: no broken promise: {g["64x16_benign_broken_promises"]} broken.',
+    ]
+    with open(os.path.join(out_dir, "agent.md"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
