@@ -391,7 +391,7 @@ rc=$?
 kill $holder 2>/dev/null
 wait $holder
 expect "and it stops at SIGTERM (exit $rc)" test $rc -eq 0
-for bad in "--threads 0" "--fifo 100" "--irq-per-pass 256" "--threads 3 --cpu 0,0"; do
+for bad in "--threads 0" "--fifo 100" "--irq-per-pass 256" "--threads 3 --cpu 0,0" "--threads 2 --cpu 1,1"; do
 	# shellcheck disable=SC2086 # the bad options, word by word
 	timeout 10 "$agent" --vm a="$out/u1.sock":2 --vm b="$out/u2.sock":2 --vm c="$out/u3.sock":2 $bad \
 		2>/dev/null
@@ -401,6 +401,39 @@ done
 timeout 10 "$agent" --vm 'a"b'="$out/u1.sock":2 2>/dev/null
 rc=$?
 expect "a VM name with a quote is bad usage ($rc)" test $rc -eq 2
+# on one allowed CPU: two threads, or a busy-polling real-time thread with
+# no CPU left for the control thread, are refused
+timeout 10 taskset -c 0 "$agent" --vm a="$out/u1.sock":2 --vm b="$out/u2.sock":2 --threads 2 \
+	2>"$out/cpus.log"
+rc=$?
+expect "--threads 2 on one allowed CPU is bad usage ($rc: $(tail -1 "$out/cpus.log"))" test $rc -eq 2
+timeout 10 taskset -c 0 "$agent" --vm a="$out/u1.sock":2 --poll --fifo 10 --cpu 0 2>"$out/cpus.log"
+rc=$?
+expect "--poll --fifo on the agent's only CPU is bad usage ($rc: $(tail -1 "$out/cpus.log"))" \
+	eval "[ $rc -eq 2 ] && grep -q 'leaving none for its sockets' '$out/cpus.log'"
+
+# --- the configuration file ------------------------------------------------------------
+conf=$out/agent.conf
+printf '# two VMs\n\nthreads 2\n  vm a=%s:2,mode=0600  \nvm b=%s:4\nstats\n' \
+	"$out/c1.sock" "$out/c2.sock" >"$conf"
+"$agent" --config "$conf" --scan-us 500 2>"$out/conf.log" &
+pid=$!
+wait_socket "$out/c2.sock"
+"$client" "$out/c1.sock" timers 20 >"$out/conf1.out" 2>&1
+c1=$?
+kill -TERM $pid
+wait $pid
+rc=$?
+expect "--config: both VMs served by 2 threads, a later option kept (a guest's timers: $c1; exit $rc)" \
+	eval "[ $c1 -eq 0 ] && [ $rc -eq 0 ] && grep -q 'every 500 us, 2 threads' '$out/conf.log' &&
+	      grep -q 'stats thread 1:' '$out/conf.log'"
+for bad in "thread 2" "vm" "poll yes" "config $conf"; do
+	printf 'vm a=%s:2\n%s\n' "$out/c1.sock" "$bad" >"$conf"
+	timeout 10 "$agent" --config "$conf" 2>"$out/conf.log"
+	rc=$?
+	expect "--config: a line '$bad' is refused with its place ($rc: $(tail -1 "$out/conf.log"))" \
+		eval "[ $rc -eq 2 ] && grep -q '$conf:2: ' '$out/conf.log'"
+done
 
 # --- installed as a host admin would ---------------------------------------------------
 root=$out/install
@@ -442,6 +475,19 @@ if make -s -C "$top/tools/taxcut-agent" O="$top/build/agent" install PREFIX="$ro
 	rc=$?
 	expect "the installed agent runs the template's command line (socket: uid and mode ${sock:-none}, exit $rc)" \
 		eval "[ '$sock' = '65534 600' ] && [ $rc -eq 0 ]"
+	# the service's command line with a configuration as the man page shows it
+	printf 'threads 2\nvm web=%s:16,owner=65534\nvm db=%s:8,owner=65534,irq-rate=40000\n' \
+		"$out/web.sock" "$out/db.sock" >"$root/agent.conf"
+	exec_start=$(sed -n 's/^ExecStart=//p' "$units/taxcut-agent.service")
+	${exec_start/\/etc\/taxcut\/agent.conf/$root/agent.conf} 2>"$out/service.log" &
+	pid=$!
+	wait_socket "$out/db.sock"
+	sock=$(stat -c '%u' "$out/web.sock" "$out/db.sock" 2>/dev/null | tr '\n' ' ')
+	kill -TERM $pid
+	wait $pid
+	rc=$?
+	expect "the installed agent runs the service's command line with agent.conf (owners: ${sock:-none}exit $rc)" \
+		eval "[ '$sock' = '65534 65534 ' ] && [ $rc -eq 0 ]"
 else
 	echo "not ok - agent: make install"
 	sed 's/^/#   /' "$out/install.log"

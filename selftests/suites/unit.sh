@@ -30,6 +30,7 @@ declare -A sources=(
 	[ipi_window_test]="arch/x86/kernel/kvm/ipi_window.c"
 	[agent_scan_test]="tools/taxcut-agent/scan.c tools/taxcut-agent/budget.c"
 	[agent_budget_test]="tools/taxcut-agent/budget.c tools/taxcut-agent/slack.c"
+	[agent_config_test]="tools/taxcut-agent/config.c"
 	[timer_policy_test]="drivers/clocksource/timer_policy.c"
 )
 

@@ -369,13 +369,61 @@ static void test_budget_and_promise(void)
 	       (unsigned long long)r.late_hist[ET_LATE_BUCKETS - 1]);
 }
 
+/*
+ * A VM over budget for a long time: every slot still gets its turn (the
+ * next pass starts where the last one was refused), and a guest that keeps
+ * moving a deadline on before it is due pays for the wakes it causes.
+ */
+static void test_fair_and_charged(void)
+{
+	void *mem = arena + GUARD;
+	uint64_t us = 1000, now = 5000000000ull, next = 0;
+	unsigned int n, p, min_fired = ~0u;
+
+	memset(fired, 0, sizeof(fired));
+	fires = 0;
+	et_region_init(&r, mem, 4096, SLOTS, 1000000000, 250 * us, INSTANCE, now);
+	et_region_budget(&r, 0, 2, now);	/* 2 per pass for 8 always-due slots */
+	for (p = 0; p < 400; p++) {
+		for (n = 0; n < SLOTS; n++)
+			if (slot_of(mem, n)->fired_seq == slot_of(mem, n)->seq)
+				arm(slot_of(mem, n), now + p * 20 * us);
+		et_scan(&r, now + p * 20 * us, now + p * 20 * us + 300 * us, fire, NULL);
+	}
+	for (n = 0; n < SLOTS; n++)
+		if (fired[n] < min_fired)
+			min_fired = fired[n];
+	tap_ok(fires == 800 && min_fired == 100,
+	       "8 due slots, 2 per pass, 400 passes: each slot fired 100 times (%u fires, least %u)",
+	       fires, min_fired);
+
+	/* a deadline always 5 us ahead: every early wake for it fires nothing */
+	now += 100000 * us;
+	memset(mem, 0, 4096);
+	et_region_init(&r, mem, 4096, SLOTS, 1000000000, 250 * us, INSTANCE, now);
+	et_region_budget(&r, 20000, 32, now);	/* a bucket of 1000 */
+	for (p = 0; p < 1000 && next != UINT64_MAX; p++) {
+		uint64_t t = now + p * 10 * us;
+
+		arm(slot_of(mem, 0), t + 5 * us);
+		r.woke_early = p > 0;	/* the agent woke for the last deadline */
+		next = et_scan(&r, t, t + 300 * us, fire, NULL);
+	}
+	/* half the bucket (500) at a net 0.8 a wake (0.2 refilled in 10 us): 625 */
+	tap_ok(next == UINT64_MAX && r.budget.wasted_wakes >= 620 && r.budget.wasted_wakes <= 630 &&
+	       fires == 800,
+	       "a deadline moved on before every wake: %llu wakes charged (625 expected), then heavy, no more early wakes",
+	       (unsigned long long)r.budget.wasted_wakes);
+}
+
 int main(void)
 {
-	tap_plan(45);
+	tap_plan(47);
 	test_protocol();
 	test_restore();
 	test_fuzz();
 	test_lateness_saturates();
 	test_budget_and_promise();
+	test_fair_and_charged();
 	return tap_done();
 }

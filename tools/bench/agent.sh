@@ -42,10 +42,12 @@ hz=$(getconf CLK_TCK)
 
 # cpu_ticks PID: user + system clock ticks of the whole process
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# steal_ticks: this machine's CPU time its own host took (all CPUs)
+steal_ticks() { awk '$1 == "cpu" { print $9 }' /proc/stat; }
 
 # run NAME VMS VCPUS HOSTILE: one configuration, once
 run() {
-	local name=$1 vms=$2 vcpus=$3 hostile=$4 dir args=() pids=() i apid t0 t1 s0 s1 n
+	local name=$1 vms=$2 vcpus=$3 hostile=$4 dir args=() pids=() i apid t0 t1 s0 s1 st0 st1 n
 	dir=$(mktemp -d "$out/sock.XXXX")
 	for i in $(seq 1 "$vms"); do args+=(--vm "vm$i=$dir/vm$i.sock:$vcpus"); done
 	[ "$hostile" = 0 ] || args+=(--vm "hostile=$dir/hostile.sock:255")
@@ -68,12 +70,13 @@ run() {
 		[ "$n" -ge ${#pids[@]} ] && break
 		sleep 0.02
 	done
-	t0=$(cpu_ticks $apid) s0=$(date +%s%N)
+	t0=$(cpu_ticks $apid) s0=$(date +%s%N) st0=$(steal_ticks)
 	for i in "${pids[@]}"; do wait "$i" || log "warning: $name: a guest failed ($?)"; done
-	t1=$(cpu_ticks $apid) s1=$(date +%s%N)
+	t1=$(cpu_ticks $apid) s1=$(date +%s%N) st1=$(steal_ticks)
 	kill -TERM $apid
 	wait $apid || log "warning: $name: the agent exited $?"
-	echo "{\"cpu_ticks\": $((t1 - t0)), \"hz\": $hz, \"wall_ns\": $((s1 - s0))}" >"$out/runs/$name.cpu.json"
+	echo "{\"cpu_ticks\": $((t1 - t0)), \"steal_ticks\": $((st1 - st0)), \"hz\": $hz," \
+		"\"wall_ns\": $((s1 - s0))}" >"$out/runs/$name.cpu.json"
 	rm -rf "$dir"
 }
 

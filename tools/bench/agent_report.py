@@ -69,6 +69,9 @@ def one_run(path):
                         if passes else None),
         "pass_max_us": max(t["pass_ns_max"] for t in stats["threads"]) / 1000.0,
         "slack_us_at_end": max(t["slack_ns"] for t in stats["threads"]) / 1000.0,
+        "woke_late_max_us": max(t["woke_late_max_ns"] for t in stats["threads"]) / 1000.0,
+        "woke_past_slack": sum(t["woke_past_slack"] for t in stats["threads"]),
+        "steal_pct": 100.0 * cpu.get("steal_ticks", 0) / cpu["hz"] / (cpu["wall_ns"] / 1e9),
         "agent_cpu_pct": 100.0 * cpu["cpu_ticks"] / cpu["hz"] / (cpu["wall_ns"] / 1e9),
     }
 
@@ -103,6 +106,7 @@ def main():
                 samples = runs.get((vms, vcpus, hostile), [])
                 med = {k: median([s[k] for s in samples]) for k in samples[0]} if samples else {}
                 med["broken_promises_total"] = sum(s["broken_promises"] for s in samples)
+                med["woke_past_slack_total"] = sum(s["woke_past_slack"] for s in samples)
                 med["runs"] = samples
                 row["hostile" if hostile else "benign"] = med
             b, h = row["benign"], row["hostile"]
@@ -139,11 +143,15 @@ def main():
         "",
         "Honest VMs' fire lateness (us, the agent's: deadline to eventfd write), promises broken "
         "to honest VMs (all rounds), the hostile VM's fires and throttled interrupts, the "
-        "agent's passes and CPU.",
+        "agent's passes and CPU. \"woke late\": the firing threads' worst start of a pass after "
+        "its planned time (the scheduler's share of a late look) and how many passes began "
+        "later than the slack then promised (all rounds); steal: the machine's own CPU stolen "
+        "by its host, % of one CPU.",
         "",
         "| VMs x vCPUs | hostile | p50 | p99 | max | p99 vs benign | broken | hostile fires "
-        "| throttled | pass avg/max us | slack us | agent CPU % |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| throttled | pass avg/max us | slack us | woke late max us / past slack "
+        "| agent CPU % | steal % |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in configs:
         for kind in ("benign", "hostile"):
@@ -159,7 +167,9 @@ def main():
                 f'| {fmt(m["hostile_fires"]) if kind == "hostile" else ""} '
                 f'| {fmt(m["hostile_throttled"]) if kind == "hostile" else ""} '
                 f'| {fmt(m["pass_avg_us"], "{:.1f}")}/{fmt(m["pass_max_us"])} '
-                f'| {fmt(m["slack_us_at_end"])} | {fmt(m["agent_cpu_pct"], "{:.1f}")} |')
+                f'| {fmt(m["slack_us_at_end"])} '
+                f'| {fmt(m["woke_late_max_us"])} / {m["woke_past_slack_total"]} '
+                f'| {fmt(m["agent_cpu_pct"], "{:.1f}")} | {fmt(m["steal_pct"], "{:.1f}")} |')
     g = result["goals"]
     lines += [
         "",

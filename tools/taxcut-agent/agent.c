@@ -39,6 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "agent.h"
+#include "config.h"
 #include "ivshmem.h"
 #define CLOCK_SHIFT_MAX_S	(100 * 24 * 3600)	/* 100 days */
 
@@ -51,7 +52,7 @@ static const char usage[] =
 "                 [,irq-rate=N] [--vm ...] [--poll | --scan-us P]\n"
 "                 [--threads N] [--cpu LIST] [--fifo PRIO]\n"
 "                 [--irq-rate N] [--irq-per-pass N] [--clock-shift-s S]\n"
-"                 [--stats] [--stats-json PATH] [--verbose]\n"
+"                 [--stats] [--stats-json PATH] [--verbose] [--config FILE]\n"
 "\n"
 "DESCRIPTION\n"
 "    For each --vm, listens on the UNIX socket SOCKET as the ivshmem server\n"
@@ -85,9 +86,10 @@ static const char usage[] =
 "                            VMs are spread over them by vCPU count, and a\n"
 "                            VM's timers are never behind another thread's\n"
 "    --cpu LIST              the firing threads' host CPUs, comma-separated,\n"
-"                            one per thread, in order (housekeeping CPUs);\n"
-"                            without it several threads take the allowed\n"
-"                            CPUs in order and one thread is not pinned\n"
+"                            one per thread, in order, each once\n"
+"                            (housekeeping CPUs); without it several threads\n"
+"                            take the allowed CPUs in order and one thread is\n"
+"                            not pinned; the control thread keeps off them\n"
 "    --fifo PRIO             run the firing threads SCHED_FIFO at PRIO (1..99)\n"
 "    --irq-rate N            each VM's interrupts per second (a token bucket of\n"
 "                            a twentieth of a second; default 20000; 0: no\n"
@@ -95,9 +97,12 @@ static const char usage[] =
 "    --irq-per-pass N        ... and per pass (default 32; 0: no limit), on top\n"
 "                            of one per slot per 10 us. A VM over its budget\n"
 "                            waits (its deadlines fire late, counted as\n"
-"                            throttled); once it has spent half its bucket it\n"
-"                            is signalled after the other VMs of its thread\n"
-"                            and its deadlines no longer wake the agent early\n"
+"                            throttled; each slot gets its turn); an early\n"
+"                            wake for a deadline that then fired nothing\n"
+"                            costs it a token; once it has spent half its\n"
+"                            bucket it is signalled after the other VMs of\n"
+"                            its thread and its deadlines no longer wake the\n"
+"                            agent early\n"
 "    --clock-shift-s S       run the agent's clock S seconds (may be negative)\n"
 "                            off the host's CLOCK_MONOTONIC, as a host booted\n"
 "                            at another time would (migration tests)\n"
@@ -105,6 +110,12 @@ static const char usage[] =
 "    --stats-json PATH       write them as JSON to PATH at exit and on SIGUSR1\n"
 "                            (replaced whole: a reader never sees half)\n"
 "    --verbose               log every connection step\n"
+"    --config FILE           read options from FILE, one per line: the name\n"
+"                            without the dashes, then the value\n"
+"                            ('vm web=/run/taxcut/web.sock:16', 'threads 2';\n"
+"                            '#' starts a comment line); they take its place\n"
+"                            on the command line, so later options override\n"
+"                            them and a later --vm adds a VM\n"
 "    --help                  this text\n"
 "\n"
 "QEMU\n"
@@ -153,6 +164,8 @@ static int64_t clock_shift_ns;
 #define IRQ_PER_PASS_DEFAULT	32u
 #define IRQ_RATE_MAX		10000000u
 #define IRQ_RATE_UNSET		UINT64_MAX
+/* Debian's HZ: a busy vCPU's tick alone is this many interrupts a second */
+#define BUSY_TICK_HZ		250u
 static uint64_t irq_rate = IRQ_RATE_DEFAULT;
 
 /*
@@ -551,6 +564,8 @@ static void advance_handshake(struct vm *vm)
 	       vm->client_id, vm->vcpus, vm->size);
 }
 
+static void client_readable(struct vm *vm);
+
 static void accept_client(struct vm *vm)
 {
 	int fd = accept4(vm->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
@@ -574,6 +589,13 @@ static void accept_client(struct vm *vm)
 		       uid == (uid_t)-1 ? -1L : (long)uid);
 		close(fd);
 		return;
+	}
+	if (vm->client_fd >= 0) {
+		struct pollfd held = { .fd = vm->client_fd, .events = POLLIN };
+
+		/* the last guest may have gone just before: its hangup is not read yet */
+		if (poll(&held, 1, 0) > 0)
+			client_readable(vm);
 	}
 	if (vm->client_fd >= 0) {
 		/* a second QEMU on one region would share one guest's timers */
@@ -680,19 +702,15 @@ static void print_stats(void)
 
 	say("stats: log_dropped %" PRIu64, log_dropped);
 	for (i = 0; i < nr_threads; i++) {
-		struct firing_thread *t = &threads[i];
-		uint64_t passes, sum, max, slack, deferred;
+		struct thread_stats st;
 
-		firing_lock(t);
-		passes = t->passes;
-		sum = t->pass_ns_sum;
-		max = t->pass_ns_max;
-		slack = et_slack_ns(&t->slack);
-		deferred = t->deferred_fires;
-		firing_unlock(t);
+		firing_stats(&threads[i], &st);
 		say("stats thread %u: cpu %d vms %u passes %" PRIu64 " pass_avg_us %.1f pass_max_us %.1f"
-		    " slack_us %.1f deferred %" PRIu64, i, t->cpu, t->nr_vms, passes,
-		    passes ? sum / 1000.0 / passes : 0.0, max / 1000.0, slack / 1000.0, deferred);
+		    " slack_us %.1f woke_late_max_us %.1f woke_past_slack %" PRIu64
+		    " deferred %" PRIu64, i, threads[i].cpu, threads[i].nr_vms, st.passes,
+		    st.passes ? st.pass_ns_sum / 1000.0 / st.passes : 0.0, st.pass_ns_max / 1000.0,
+		    st.slack_ns / 1000.0, st.woke_late_max_ns / 1000.0, st.woke_past_slack,
+		    st.deferred_fires);
 	}
 	for (i = 0; i < nr_vms; i++) {
 		struct vm *vm = &vms[i];
@@ -706,8 +724,9 @@ static void print_stats(void)
 		    " late_p50_us %ld late_p99_us %ld", vm->name,
 		    vm->served ? vm->client_id : 0, vm->connects, vm->disconnects, vm->refused,
 		    vm->refused_peer, vm->handshake_waits, snap.eventfd_errors,
-		    vm->restores + r->restores, r->budget.refused, r->budget.passes_over,
-		    r->broken_promises, r->broken_max_ns / 1000.0, late_quantile_us(r, 0.5),
+		    vm->restores + r->restores, r->budget.refused, r->budget.wasted_wakes,
+		    r->budget.passes_over, r->broken_promises, r->broken_max_ns / 1000.0,
+		    late_quantile_us(r, 0.5),
 		    late_quantile_us(r, 0.99));
 		for (v = 0; v < vm->vcpus; v++) {
 			struct et_slot_state *s = &r->slot[v];
@@ -732,27 +751,34 @@ static void write_stats_json(void)
 	char tmp[PATH_MAX];
 	unsigned int i, v, k;
 	FILE *f;
+	int fd;
 
 	if (!stats_json)
 		return;
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", stats_json) >= (int)sizeof(tmp))
 		return;
-	f = fopen(tmp, "w");
+	/* not through a symbolic link someone left at PATH.tmp */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	f = fd < 0 ? NULL : fdopen(fd, "w");
 	if (!f) {
+		if (fd >= 0)
+			close(fd);
 		say("cannot write %s: %s", tmp, strerror(errno));
 		return;
 	}
 	fprintf(f, "{\n  \"log_dropped\": %" PRIu64 ",\n  \"threads\": [", log_dropped);
 	for (i = 0; i < nr_threads; i++) {
-		struct firing_thread *t = &threads[i];
+		struct thread_stats st;
 
-		firing_lock(t);
+		/* copied first: no file I/O under a firing thread's lock */
+		firing_stats(&threads[i], &st);
 		fprintf(f, "%s\n    {\"cpu\": %d, \"vms\": %u, \"passes\": %" PRIu64
 			", \"pass_ns_sum\": %" PRIu64 ", \"pass_ns_max\": %" PRIu64
-			", \"slack_ns\": %" PRIu64 ", \"deferred\": %" PRIu64 "}",
-			i ? "," : "", t->cpu, t->nr_vms, t->passes, t->pass_ns_sum, t->pass_ns_max,
-			et_slack_ns(&t->slack), t->deferred_fires);
-		firing_unlock(t);
+			", \"slack_ns\": %" PRIu64 ", \"woke_late_max_ns\": %" PRIu64
+			", \"woke_past_slack\": %" PRIu64 ", \"deferred\": %" PRIu64 "}",
+			i ? "," : "", threads[i].cpu, threads[i].nr_vms, st.passes, st.pass_ns_sum,
+			st.pass_ns_max, st.slack_ns, st.woke_late_max_ns, st.woke_past_slack,
+			st.deferred_fires);
 	}
 	fprintf(f, "\n  ],\n  \"vms\": [");
 	for (i = 0; i < nr_vms; i++) {
@@ -762,19 +788,20 @@ static void write_stats_json(void)
 
 		snapshot(vm, &snap);
 		for (v = 0; v < r->nr_slots; v++)
-			if (r->slot[v].late_max_ns > late_max && !r->slot[v].foreign)
+			if (r->slot[v].late_max_ns > late_max)
 				late_max = r->slot[v].late_max_ns;
 		fprintf(f, "%s\n    {\"name\": \"%s\", \"vcpus\": %u, \"thread\": %u"
 			", \"serving\": %" PRId64 ", \"connects\": %" PRIu64
 			", \"irq_rate\": %" PRIu64 ", \"fired\": %" PRIu64
-			", \"throttled\": %" PRIu64 ", \"passes_over_budget\": %" PRIu64
+			", \"throttled\": %" PRIu64 ", \"wasted_wakes\": %" PRIu64
+			", \"passes_over_budget\": %" PRIu64
 			", \"broken_promises\": %" PRIu64 ", \"broken_max_ns\": %" PRIu64
 			", \"restores\": %" PRIu64 ", \"eventfd_errors\": %" PRIu64
 			", \"late_max_ns\": %" PRIu64 ", \"late_hist_us\": [",
 			i ? "," : "", vm->name, vm->vcpus, vm->thread->index,
 			vm->served ? vm->client_id : 0, vm->connects, vm->irq_rate, region_fired(r),
-			r->budget.refused, r->budget.passes_over, r->broken_promises,
-			r->broken_max_ns, vm->restores + r->restores, snap.eventfd_errors, late_max);
+			r->budget.refused, r->budget.wasted_wakes, r->budget.passes_over,
+			r->broken_promises, r->broken_max_ns, vm->restores + r->restores, snap.eventfd_errors, late_max);
 		/* [us, count] pairs of the non-empty buckets; the last one is "and later" */
 		for (k = 0, v = 0; k < ET_LATE_BUCKETS; k++)
 			if (r->late_hist[k])
@@ -968,8 +995,14 @@ static bool parse_cpus(const char *v)
 	strcpy(buf, v);
 	nr_cpus = 0;
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		int i;
+
 		if (nr_cpus == MAX_THREADS || !parse_u64(tok, 0, CPU_SETSIZE - 1, &n))
 			return false;
+		/* two firing threads on one CPU would take turns: their promises break */
+		for (i = 0; i < nr_cpus; i++)
+			if (cpus[i] == (int)n)
+				return false;
 		cpus[nr_cpus++] = (int)n;
 	}
 	return nr_cpus > 0;
@@ -995,6 +1028,11 @@ static bool place_vms(void)
 	}
 	if (!nr_cpus && nr_threads > 1 && sched_getaffinity(0, sizeof(allowed), &allowed))
 		CPU_ZERO(&allowed);
+	if (!nr_cpus && nr_threads > 1 && (int)nr_threads > CPU_COUNT(&allowed)) {
+		say("--threads %u needs as many CPUs, the agent may run on %d", nr_threads,
+		    CPU_COUNT(&allowed));
+		return false;
+	}
 	for (i = 0; i < nr_threads; i++) {
 		struct firing_thread *t = &threads[i];
 
@@ -1002,12 +1040,10 @@ static bool place_vms(void)
 		t->cpu = -1;
 		if (nr_cpus) {
 			t->cpu = cpus[i];
-		} else if (nr_threads > 1 && CPU_COUNT(&allowed)) {
-			while (!CPU_ISSET(c % CPU_SETSIZE, &allowed))
+		} else if (nr_threads > 1) {
+			while (!CPU_ISSET(c, &allowed))
 				c++;
-			t->cpu = c++ % CPU_SETSIZE;
-			if (c >= CPU_SETSIZE)
-				c = 0;
+			t->cpu = (int)c++;
 		}
 	}
 	for (k = 0; k < nr_vms; k++) {
@@ -1025,6 +1061,37 @@ static bool place_vms(void)
 		least->vm[least->nr_vms++] = vm;
 		least->vcpus += vm->vcpus;
 	}
+	return true;
+}
+
+/*
+ * The control thread keeps off the firing threads' CPUs: a SCHED_FIFO
+ * firing thread (busy-polling above all) would leave it no time there.
+ * With no CPU left, a busy-polling real-time thread is refused; otherwise
+ * the control thread shares, as a firing thread that sleeps lets it.
+ */
+static bool place_control(void)
+{
+	cpu_set_t set;
+	unsigned int i;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return true;
+	for (i = 0; i < nr_threads; i++) {
+		if (threads[i].cpu < 0)
+			return true;	/* an unpinned thread: the scheduler places both */
+		CPU_CLR(threads[i].cpu, &set);
+	}
+	if (!CPU_COUNT(&set)) {
+		if (firing.poll_mode && firing.fifo_priority) {
+			say("--poll --fifo: the firing threads would take every CPU the agent may run on,"
+			    " leaving none for its sockets (give it a CPU besides --cpu)");
+			return false;
+		}
+		return true;
+	}
+	if (sched_setaffinity(0, sizeof(set), &set))
+		say("cannot keep the control thread off the firing CPUs: %s", strerror(errno));
 	return true;
 }
 
@@ -1063,8 +1130,11 @@ int main(int argc, char **argv)
 		{ "irq-per-pass", required_argument, NULL, 'P' },
 		{ "verbose", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "config", required_argument, NULL, 'C' },	/* expanded before (config.h) */
 		{ NULL, 0, NULL, 0 },
 	};
+	static struct arg_list args;	/* the options' strings live as long as the agent */
+	char err[256];
 	struct timespec mono;
 	long long shift_s;
 	sigset_t sigs;
@@ -1075,6 +1145,12 @@ int main(int argc, char **argv)
 
 	firing.irq_per_pass = IRQ_PER_PASS_DEFAULT;
 
+	if (config_expand(argc, argv, opts, &args, err, sizeof(err))) {
+		say("%s", err);
+		return EXIT_USAGE;
+	}
+	argc = args.argc;
+	argv = args.argv;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'v':
@@ -1174,10 +1250,18 @@ int main(int argc, char **argv)
 		    (long long)(clock_shift_ns / 1000000000ll), (long long)mono.tv_sec);
 		return EXIT_USAGE;
 	}
-	for (i = 0; i < nr_vms; i++)
-		if (vms[i].irq_rate == IRQ_RATE_UNSET)
-			vms[i].irq_rate = irq_rate;
-	if (!place_vms())
+	for (i = 0; i < nr_vms; i++) {
+		struct vm *vm = &vms[i];
+
+		if (vm->irq_rate == IRQ_RATE_UNSET)
+			vm->irq_rate = irq_rate;
+		/* an honest guest busy on every vCPU must not be throttled */
+		if (vm->irq_rate && vm->irq_rate < (uint64_t)vm->vcpus * BUSY_TICK_HZ)
+			say("note: VM %s: a guest ticking at %u Hz on all %u vCPUs needs %" PRIu64
+			    " interrupts/s, its budget is %" PRIu64 " (irq-rate=)", vm->name,
+			    BUSY_TICK_HZ, vm->vcpus, (uint64_t)vm->vcpus * BUSY_TICK_HZ, vm->irq_rate);
+	}
+	if (!place_vms() || !place_control())
 		return EXIT_USAGE;
 	if (!enough_fds())
 		return EXIT_START;

@@ -46,6 +46,7 @@ struct vm {
 	size_t size;
 	int evfd[TAXCUT_ET_MAX_SLOTS];
 	bool served;		/* the firing thread scans it; under the thread's lock */
+	unsigned int fired_in_pass;	/* signalled at once in this pass */
 	struct et_region region;
 	uint64_t connects, disconnects, refused, refused_peer, eventfd_errors;
 	uint64_t restores;	/* of earlier guests' regions */
@@ -54,18 +55,18 @@ struct vm {
 	struct log_limit log_connections, log_refusals;
 };
 
-/* An interrupt that waits for the end of the pass (its VM is heavy). */
+/* An interrupt that waits for the end of the pass (its VM fired enough). */
 struct deferred_fire {
 	struct vm *vm;
 	uint32_t slot;
+	bool heavy;		/* its VM spent half its budget: after all others */
 };
 
 struct firing_thread {
 	pthread_t id;
 	unsigned int index;
 	int cpu;			/* pinned to it; -1: not pinned */
-	pthread_mutex_t lock;		/* its VMs' served state, regions, vectors */
-	unsigned int waiters;		/* the control thread waits for the lock */
+	pthread_mutex_t lock;		/* its VMs' served state, regions, vectors (PI) */
 	int wake_fd;			/* eventfd: a VM is served, or stop */
 	bool stop;			/* under the lock */
 	struct vm *vm[MAX_VMS];
@@ -73,7 +74,20 @@ struct firing_thread {
 	struct et_slack slack;
 	struct deferred_fire *deferred;	/* room for one per vCPU of its VMs */
 	unsigned int nr_deferred;
+	struct vm *woke_for;		/* the VM whose deadline the next wake is for */
 	uint64_t passes, pass_ns_sum, pass_ns_max, deferred_fires;
+	/*
+	 * How much later than planned a pass began (the scheduler's part of
+	 * a look's lateness, against the passes' own): the worst, and how
+	 * many began later than the slack then promised.
+	 */
+	uint64_t woke_late_max_ns, woke_past_slack;
+};
+
+/* What the statistics show of a thread, copied under its lock. */
+struct thread_stats {
+	uint64_t passes, pass_ns_sum, pass_ns_max, deferred_fires;
+	uint64_t woke_late_max_ns, woke_past_slack, slack_ns;
 };
 
 /* The agent's settings, fixed once the threads run. */
@@ -94,9 +108,16 @@ int firing_start(struct firing_thread *t);
 /* Stops and joins it. */
 void firing_stop(struct firing_thread *t);
 
-/* The control thread's side of the lock: the firing thread gives way. */
+/*
+ * The control thread's side of the lock. It is a priority-inheritance
+ * mutex: a SCHED_FIFO firing thread hands it over at its next unlock, and
+ * the control thread runs at the firing thread's priority while it holds it.
+ */
 void firing_lock(struct firing_thread *t);
 void firing_unlock(struct firing_thread *t);
+
+/* Copies @t's statistics (takes its lock). */
+void firing_stats(struct firing_thread *t, struct thread_stats *st);
 
 /* A VM starts or stops being served (the caller holds the lock). */
 void firing_serve(struct firing_thread *t, struct vm *vm);

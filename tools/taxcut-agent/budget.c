@@ -59,6 +59,13 @@ bool et_budget_take(struct et_budget *b)
 	return true;
 }
 
+void et_budget_charge_wake(struct et_budget *b)
+{
+	b->wasted_wakes++;
+	if (b->rate && b->tokens >= NSEC_PER_SEC)
+		b->tokens -= NSEC_PER_SEC;
+}
+
 bool et_budget_heavy(const struct et_budget *b)
 {
 	return b->rate && (b->tokens < capacity(b) / 2 || b->tokens < NSEC_PER_SEC);

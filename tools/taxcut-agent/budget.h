@@ -21,6 +21,7 @@ struct et_budget {
 	bool over;		/* refused an interrupt in this pass */
 	uint64_t refused;	/* interrupts deferred, in all */
 	uint64_t passes_over;	/* passes in which some were */
+	uint64_t wasted_wakes;	/* early wakes it asked for that fired nothing */
 };
 
 /* A full bucket at @now_ns. */
@@ -31,6 +32,13 @@ void et_budget_pass(struct et_budget *b, uint64_t now_ns);
 
 /* One interrupt: true if the budget allows it (and takes it); else counted. */
 bool et_budget_take(struct et_budget *b);
+
+/*
+ * The agent woke early for this VM's deadline and the pass fired nothing
+ * of it (the guest moved it on): costs one interrupt's token, so a guest
+ * cannot wake a scanning agent more often than its budget allows.
+ */
+void et_budget_charge_wake(struct et_budget *b);
 
 /*
  * Spent more than half its bucket: the VM's interrupts go after every

@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
+#include <sys/prctl.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -30,6 +31,13 @@ struct firing_config firing = { .scan_ns = 250000 };
 #define SLACK_GUESS_POLL_NS	10000ull
 #define SLACK_CEIL_NS		10000000ull
 
+/*
+ * A VM's interrupts signalled at once in one pass; the rest wait for the
+ * end of the pass, so a VM firing many slots at once delays the others by
+ * at most this many eventfd writes.
+ */
+#define FIRE_INLINE_PER_PASS	8u
+
 static void signal_vector(struct vm *vm, uint32_t slot)
 {
 	uint64_t one = 1;
@@ -40,33 +48,58 @@ static void signal_vector(struct vm *vm, uint32_t slot)
 }
 
 /*
- * A VM that spent more than half its budget (a guest flooding its slots)
- * is signalled after every other VM of the thread: its interrupts cannot
- * delay theirs within a pass.
+ * A VM's first interrupts of a pass go at once; more of them, and all of a
+ * VM that spent more than half its budget (a guest flooding its slots),
+ * wait for the end of the pass, the heavy VMs' after all others: they
+ * cannot delay the other VMs' interrupts within the pass.
  */
 static void fire(void *ctx, uint32_t slot)
 {
 	struct vm *vm = ctx;
 	struct firing_thread *t = vm->thread;
+	bool heavy = et_budget_heavy(&vm->region.budget);
 
-	if (et_budget_heavy(&vm->region.budget) && t->nr_deferred < t->vcpus) {
-		t->deferred[t->nr_deferred++] = (struct deferred_fire){ vm, slot };
+	if ((heavy || vm->fired_in_pass >= FIRE_INLINE_PER_PASS) && t->nr_deferred < t->vcpus) {
+		t->deferred[t->nr_deferred++] = (struct deferred_fire){ vm, slot, heavy };
 		t->deferred_fires++;
 		return;
 	}
+	vm->fired_in_pass++;
 	signal_vector(vm, slot);
 }
 
+static void signal_deferred(struct firing_thread *t)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->nr_deferred; i++)
+		if (!t->deferred[i].heavy)
+			signal_vector(t->deferred[i].vm, t->deferred[i].slot);
+	for (i = 0; i < t->nr_deferred; i++)
+		if (t->deferred[i].heavy)
+			signal_vector(t->deferred[i].vm, t->deferred[i].slot);
+	t->nr_deferred = 0;
+}
+
 /*
- * One pass over the thread's served VMs; returns the earliest pending
- * deadline. Each region is stamped with the clock when its turn comes, and
- * promised its next look within the period plus the measured slack.
+ * One pass over the thread's served VMs, planned for @planned (0: at once,
+ * as after a kick); returns the earliest pending deadline. Each region is
+ * stamped with the clock when its turn comes, and promised its next look
+ * within the period plus the measured slack.
  */
-static uint64_t pass(struct firing_thread *t)
+static uint64_t pass(struct firing_thread *t, uint64_t planned)
 {
 	uint64_t earliest = UINT64_MAX, start = now_ns(), now = start, e, took;
+	struct vm *woke_for = planned ? t->woke_for : NULL;
 	uint64_t period = firing.poll_mode ? 0 : firing.scan_ns;
 	unsigned int i;
+
+	if (planned && start > planned) {
+		if (start - planned > t->woke_late_max_ns)
+			t->woke_late_max_ns = start - planned;
+		if (start - planned > et_slack_ns(&t->slack))
+			t->woke_past_slack++;
+	}
 
 	for (i = 0; i < t->nr_vms; i++) {
 		struct vm *vm = t->vm[i];
@@ -74,14 +107,18 @@ static uint64_t pass(struct firing_thread *t)
 		if (!vm->served)
 			continue;
 		now = now_ns();
+		vm->fired_in_pass = 0;
+		vm->region.woke_early = vm == woke_for;
 		e = et_scan(&vm->region, now, now + period + et_slack_ns(&t->slack), fire, vm);
 		et_slack_observe(&t->slack, vm->region.look_late_ns, now);
-		if (e < earliest)
+		if (e < earliest) {
 			earliest = e;
+			t->woke_for = vm;
+		}
 	}
-	for (i = 0; i < t->nr_deferred; i++)
-		signal_vector(t->deferred[i].vm, t->deferred[i].slot);
-	t->nr_deferred = 0;
+	if (earliest == UINT64_MAX)
+		t->woke_for = NULL;
+	signal_deferred(t);
 	took = now_ns() - start;
 	t->passes++;
 	t->pass_ns_sum += took;
@@ -100,8 +137,11 @@ static bool any_served(const struct firing_thread *t)
 	return false;
 }
 
-/* Until @wake (UINT64_MAX: until a VM is served or the thread stops). */
-static void wait_until(struct firing_thread *t, uint64_t now, uint64_t wake)
+/*
+ * Until @wake (UINT64_MAX: until a VM is served or the thread stops);
+ * returns false if a kick came first.
+ */
+static bool wait_until(struct firing_thread *t, uint64_t now, uint64_t wake)
 {
 	struct pollfd p = { .fd = t->wake_fd, .events = POLLIN };
 	struct timespec ts, *timeout = NULL;
@@ -113,14 +153,20 @@ static void wait_until(struct firing_thread *t, uint64_t now, uint64_t wake)
 		ts.tv_nsec = d % 1000000000ull;
 		timeout = &ts;
 	}
-	if (ppoll(&p, 1, timeout, NULL) > 0 && read(t->wake_fd, &v, sizeof(v)) < 0)
-		return;	/* EAGAIN: another read took it */
+	if (ppoll(&p, 1, timeout, NULL) <= 0)
+		return true;
+	if (read(t->wake_fd, &v, sizeof(v)) < 0)
+		return true;	/* EAGAIN: another read took it */
+	return false;
 }
 
 static void *firing_main(void *arg)
 {
 	struct firing_thread *t = arg;
+	uint64_t planned = 0;
 
+	/* a sleep ends when planned, not up to 50 us later (SCHED_OTHER's default) */
+	prctl(PR_SET_TIMERSLACK, 1ul, 0, 0, 0);
 	for (;;) {
 		uint64_t earliest = UINT64_MAX, now, wake = UINT64_MAX;
 		bool served;
@@ -132,11 +178,10 @@ static void *firing_main(void *arg)
 		}
 		served = any_served(t);
 		if (served)
-			earliest = pass(t);
+			earliest = pass(t, planned);
+		/* a control thread waiting for the lock gets it now (PI hand-over) */
 		pthread_mutex_unlock(&t->lock);
-		/* the control thread waits for the lock: let it have it */
-		while (__atomic_load_n(&t->waiters, __ATOMIC_ACQUIRE))
-			sched_yield();
+		planned = 0;
 		if (served && firing.poll_mode)
 			continue;
 		now = now_ns();
@@ -144,21 +189,33 @@ static void *firing_main(void *arg)
 			wake = now + firing.scan_ns;
 			if (earliest < wake)
 				wake = earliest;
+			else
+				t->woke_for = NULL;	/* the regular pass: nobody's */
 		}
-		wait_until(t, now, wake);
+		if (wait_until(t, now, wake) && wake != UINT64_MAX)
+			planned = wake;
 	}
 }
 
 void firing_lock(struct firing_thread *t)
 {
-	__atomic_add_fetch(&t->waiters, 1, __ATOMIC_ACQ_REL);
 	pthread_mutex_lock(&t->lock);
-	__atomic_sub_fetch(&t->waiters, 1, __ATOMIC_ACQ_REL);
 }
 
 void firing_unlock(struct firing_thread *t)
 {
 	pthread_mutex_unlock(&t->lock);
+}
+
+void firing_stats(struct firing_thread *t, struct thread_stats *st)
+{
+	firing_lock(t);
+	*st = (struct thread_stats){
+		.passes = t->passes, .pass_ns_sum = t->pass_ns_sum, .pass_ns_max = t->pass_ns_max,
+		.deferred_fires = t->deferred_fires, .woke_late_max_ns = t->woke_late_max_ns,
+		.woke_past_slack = t->woke_past_slack, .slack_ns = et_slack_ns(&t->slack),
+	};
+	firing_unlock(t);
 }
 
 static void kick(struct firing_thread *t)
@@ -169,8 +226,19 @@ static void kick(struct firing_thread *t)
 		return;	/* EAGAIN: the counter is full, so it is awake anyway */
 }
 
+static void init_slack(struct firing_thread *t)
+{
+	bool poll = firing.poll_mode;
+
+	et_slack_init(&t->slack, poll ? SLACK_FLOOR_POLL_NS : SLACK_FLOOR_SCAN_NS, SLACK_CEIL_NS,
+		      poll ? SLACK_GUESS_POLL_NS : SLACK_GUESS_SCAN_NS, now_ns());
+}
+
 void firing_serve(struct firing_thread *t, struct vm *vm)
 {
+	/* a thread that served nobody measured nothing lately: guess again */
+	if (!any_served(t))
+		init_slack(t);
 	et_region_budget(&vm->region, vm->irq_rate, firing.irq_per_pass, now_ns());
 	vm->served = true;
 	kick(t);
@@ -208,7 +276,7 @@ static int set_up_self(struct firing_thread *t)
 
 int firing_start(struct firing_thread *t)
 {
-	bool poll = firing.poll_mode;
+	pthread_mutexattr_t attr;
 	int err;
 
 	t->deferred = calloc(t->vcpus ? t->vcpus : 1, sizeof(*t->deferred));
@@ -217,9 +285,14 @@ int firing_start(struct firing_thread *t)
 	t->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (t->wake_fd < 0)
 		return errno;
-	et_slack_init(&t->slack, poll ? SLACK_FLOOR_POLL_NS : SLACK_FLOOR_SCAN_NS, SLACK_CEIL_NS,
-		      poll ? SLACK_GUESS_POLL_NS : SLACK_GUESS_SCAN_NS, now_ns());
-	pthread_mutex_init(&t->lock, NULL);
+	init_slack(t);
+	pthread_mutexattr_init(&attr);
+	err = pthread_mutexattr_setprotocol(&attr, PTHREAD_PRIO_INHERIT);
+	if (!err)
+		err = pthread_mutex_init(&t->lock, &attr);
+	pthread_mutexattr_destroy(&attr);
+	if (err)
+		return err;
 	/* placed and scheduled before it runs a pass */
 	pthread_mutex_lock(&t->lock);
 	err = pthread_create(&t->id, NULL, firing_main, t);

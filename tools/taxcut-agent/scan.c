@@ -242,15 +242,15 @@ void et_region_stop(struct et_region *r)
 uint64_t et_scan(struct et_region *r, uint64_t now_ns, uint64_t next_look_ns,
 		 et_fire_fn fire, void *ctx)
 {
-	uint64_t earliest = UINT64_MAX;
-	bool deferred = false;
-	uint32_t n, m;
+	uint64_t earliest = UINT64_MAX, retry = UINT64_MAX;
+	uint32_t k, n, m, first = r->first_slot < r->nr_slots ? r->first_slot : 0;
+	bool refused = false, fired = false;
 
 	check_promise(r, now_ns);
 	et_budget_pass(&r->budget, now_ns);
 	publish_header(r, now_ns, next_look_ns);
 	r->promised_ns = next_look_ns;
-	for (n = 0; n < r->nr_slots; n++) {
+	for (k = 0, n = first; k < r->nr_slots; k++, n = n + 1 == r->nr_slots ? 0 : n + 1) {
 		volatile struct taxcut_et_slot *s = slot(r, n);
 		struct et_slot_state *st = &r->slot[n];
 		uint64_t deadline, instance;
@@ -290,12 +290,15 @@ uint64_t et_scan(struct et_region *r, uint64_t now_ns, uint64_t next_look_ns,
 		}
 		if (st->fired_any && now_ns - st->last_fire_ns < r->min_refire_ns) {
 			st->rate_limited++;
-			if (st->last_fire_ns + r->min_refire_ns < earliest)
-				earliest = st->last_fire_ns + r->min_refire_ns;
+			if (st->last_fire_ns + r->min_refire_ns < retry)
+				retry = st->last_fire_ns + r->min_refire_ns;
 			continue;
 		}
 		if (!et_budget_take(&r->budget)) {
-			deferred = true;	/* due: stays armed for a later pass */
+			/* due: stays armed, and goes first in the next pass */
+			if (!refused)
+				r->first_slot = n;
+			refused = true;
 			continue;
 		}
 		if (foreign) {
@@ -311,10 +314,15 @@ uint64_t et_scan(struct et_region *r, uint64_t now_ns, uint64_t next_look_ns,
 		record_lateness(r, st, now_ns - deadline, foreign);
 		STORE(s->fired_seq, seq1);
 		s->fired = st->fired;
+		fired = true;
 		fire(ctx, n);
 	}
-	/* a VM that spent its budget waits for the regular passes */
+	if (r->woke_early && !fired)
+		et_budget_charge_wake(&r->budget);
+	r->woke_early = false;
 	if (et_budget_heavy(&r->budget))
 		return UINT64_MAX;
-	return deferred ? now_ns : earliest;
+	if (refused)
+		return now_ns;
+	return earliest < retry ? earliest : retry;
 }

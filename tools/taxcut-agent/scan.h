@@ -44,6 +44,8 @@ struct et_region {
 	uint64_t restores;	/* the region found rewritten from outside */
 	bool seen_current;	/* a slot written in this instance since the last restore */
 	struct et_budget budget;	/* the VM's interrupts (budget.h) */
+	uint32_t first_slot;	/* a pass starts here: after a refusal, the refused slot */
+	bool woke_early;	/* this pass is an early wake the VM asked for */
 	/* the promise: the next look before promised_ns (0: none made yet) */
 	uint64_t promised_ns, last_look_ns;
 	uint64_t look_late_ns;	/* this look, after the last one plus the period */
@@ -89,10 +91,15 @@ void et_region_budget(struct et_region *r, uint64_t rate, uint32_t per_pass, uin
  * gets a new instance, so every armed slot is foreign), promises to look
  * again before @next_look_ns (the region's horizon), fires every due
  * deadline (calls @fire at most once per slot) the VM's budget allows.
- * Returns the earliest pending deadline not yet due (@now_ns if the pass's
- * budget left some due ones; UINT64_MAX if none), so a scanning agent may
- * wake for it; a VM whose budget is spent (et_budget_heavy) never wakes it
- * early (UINT64_MAX).
+ * A pass that runs out of budget leaves the rest due, and the next pass
+ * starts at the first slot refused: every slot gets its turn.
+ * Returns when the VM wants the next look: its earliest deadline not yet
+ * due, a rate-limited slot's next chance, or @now_ns if the pass's budget
+ * left some due (UINT64_MAX: none). If the caller woke early for this VM
+ * (woke_early) and the pass fires nothing of it, the wake costs the VM a
+ * token (et_budget_charge_wake). A VM that spent half its budget
+ * (et_budget_heavy) does not wake the agent early at all (UINT64_MAX): its
+ * deadlines wait for the regular passes, at most a period late.
  */
 uint64_t et_scan(struct et_region *r, uint64_t now_ns, uint64_t next_look_ns,
 		 et_fire_fn fire, void *ctx);
