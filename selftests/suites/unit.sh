@@ -39,7 +39,7 @@ for test in "${!sources[@]}"; do
 	for s in ${sources[$test]}; do src+=("$top/$s"); done
 	if ! gcc -std=gnu11 -O1 -g -Wall -Wextra -Werror \
 		-fsanitize=address,undefined -fno-sanitize-recover=all \
-		-I"$top/include" -I"$top/arch/x86/kernel/kvm" -I"$top/drivers/cpuidle" -I"$top/tools/taxcut-agent" -I"$top/drivers/clocksource" \
+		-I"$top/include" -I"$top/arch/x86/kernel/kvm" -I"$top/drivers/cpuidle" -I"$top/tools/taxcut-agent" -I"$top/drivers/clocksource" -I"$top/tools/haltpoll-replay" \
 		-I"$top/selftests/unit" -DTRACES_DIR="\"$top/selftests/unit/traces\"" \
 		-o "$out/$test" "$top/selftests/unit/$test.c" "${src[@]}" 2>"$out/$test.err"; then
 		echo "not ok - unit/$test builds"
@@ -51,3 +51,15 @@ done
 
 # the readers of the emulated host's accounting (Python)
 run_tap accounting_test python3 "$top/selftests/unit/accounting_test.py"
+
+# the haltpoll replay benchmark: deterministic, its cost model where the answer is known
+if gcc -std=gnu11 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-I"$top/include" -I"$top/drivers/cpuidle" -I"$top/tools/haltpoll-replay" \
+	-o "$out/haltpoll-replay" "$top/tools/haltpoll-replay/replay.c" \
+	"$top/drivers/cpuidle/haltpoll_policy.c" -lm 2>"$out/haltpoll-replay.err"; then
+	run_tap haltpoll_replay_test python3 "$top/selftests/unit/haltpoll_replay_test.py" \
+		"$out/haltpoll-replay" "$top/selftests/unit/traces" "$out"
+else
+	echo "not ok - unit/haltpoll-replay builds"
+	sed 's/^/#   /' "$out/haltpoll-replay.err"
+fi

@@ -83,21 +83,23 @@ static void test_budget(void)
 static void test_slack(void)
 {
 	struct et_slack s;
+	uint64_t t = S / 2;
 
 	et_slack_init(&s, 10000, 5 * MS, 100000, 0);
 	tap_ok(et_slack_ns(&s) == 10000 + 150000, "the guess counts as measured: floor + 1.5 x 100 us");
-	et_slack_observe(&s, 20000, S / 2);
-	tap_ok(et_slack_ns(&s) == 160000, "a smaller lateness does not lower it within the window");
-	et_slack_observe(&s, 400000, S / 2 + 1);
+	et_slack_observe(&s, 20000, t);
+	tap_ok(et_slack_ns(&s) == 160000, "a smaller lateness does not lower it");
+	et_slack_observe(&s, 400000, t + 1);
 	tap_ok(et_slack_ns(&s) == 10000 + 600000, "a larger one raises it at once");
-	et_slack_observe(&s, 0, S + 1);
-	tap_ok(et_slack_ns(&s) == 610000, "the next window still remembers the last one's");
-	et_slack_observe(&s, 0, 2 * S + 2);
-	tap_ok(et_slack_ns(&s) == 10000, "two calm windows later: the floor");
-	et_slack_observe(&s, 1000, 2 * S + 3);
-	et_slack_observe(&s, 0, 10 * S);
-	tap_ok(et_slack_ns(&s) == 10000, "after a gap of several windows the old ones are forgotten");
-	et_slack_observe(&s, 60 * MS, 10 * S + 1);
+	et_slack_observe(&s, 0, (ET_SLACK_WINDOWS - 1) * S + 1);
+	tap_ok(et_slack_ns(&s) == 610000, "%d windows later it is still remembered",
+	       ET_SLACK_WINDOWS - 1);
+	et_slack_observe(&s, 1000, ET_SLACK_WINDOWS * S + 1);
+	tap_ok(et_slack_ns(&s) == 10000 + 1500, "when its window is %d windows old it is forgotten",
+	       ET_SLACK_WINDOWS);
+	et_slack_observe(&s, 0, 1000 * S);
+	tap_ok(et_slack_ns(&s) == 10000, "after a gap of many windows all are forgotten: the floor");
+	et_slack_observe(&s, 60 * MS, 1000 * S + 1);
 	tap_ok(et_slack_ns(&s) == 5 * MS, "at most the ceiling");
 }
 

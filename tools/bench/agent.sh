@@ -7,25 +7,30 @@
 # its deadline, 2 to 40 ms ahead, fired), each configuration without and
 # with one hostile VM of 255 vCPUs ("attack": every fired slot armed again
 # at deadline 1, vectors never read, a garbage byte every millisecond).
-# The agent's own statistics (--stats-json) are the measure: the honest
-# VMs' fire lateness, the promises it broke, its passes; its CPU from
-# /proc. Configurations interleaved in each round; medians in
+# The agent's own statistics (--stats-json, taken by SIGUSR1 after a
+# warm-up and again SECONDS later: the steady state, not the guests'
+# connects and exits) are the measure: the honest VMs' fire lateness, the
+# promises it broke, its passes; its CPU from /proc. The control: a bare
+# sleeper (tools/bench/wake_probe.c) at the firing threads' scheduling
+# class, over the same window, shows how late this machine wakes anything.
+# Configurations interleaved in each round; medians in
 # build/bench/agent.json and build/bench/agent.md
 # (tools/bench/agent_report.py).
 #
-#   agent.sh [--repeats N] [--seconds S] [--agent-threads N] [--agent-fifo PRIO]
+#   agent.sh [--repeats N] [--seconds S] [--warmup S] [--agent-threads N] [--agent-fifo PRIO]
 set -euo pipefail
 
 . "$(dirname "$0")/../build/common.sh"
 out=$TAXCUT_BUILD/bench/agent
-repeats=3 seconds=3 threads=1 fifo=0
+repeats=3 seconds=3 warmup=2 threads=1 fifo=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--repeats) repeats=$2 ;;
 	--seconds) seconds=$2 ;;
+	--warmup) warmup=$2 ;;
 	--agent-threads) threads=$2 ;;
 	--agent-fifo) fifo=$2 ;;
-	--pin | --vcpus | --configs | --iterations) log "agent: $1 is another benchmark's option, ignored" ;;
+	--pin | --vcpus | --configs | --iterations | --events) log "agent: $1 is another benchmark's option, ignored" ;;
 	*) die "unknown option $1" ;;
 	esac
 	shift 2
@@ -36,6 +41,8 @@ agent=$TAXCUT_BUILD/agent/taxcut-agent
 client=$TAXCUT_BUILD/agent/et_client
 gcc -std=gnu11 -O2 -Wall -Wextra -Werror -I"$TAXCUT_TOP/include" -I"$TAXCUT_TOP/tools/taxcut-agent" \
 	-o "$client" "$TAXCUT_TOP/selftests/agent/et_client.c" "$TAXCUT_TOP/tools/taxcut-agent/ivshmem.c"
+probe=$TAXCUT_BUILD/agent/wake_probe
+gcc -std=gnu11 -O2 -Wall -Wextra -Werror -o "$probe" "$TAXCUT_TOP/tools/bench/wake_probe.c"
 rm -rf "$out"
 mkdir -p "$out/runs"
 hz=$(getconf CLK_TCK)
@@ -45,23 +52,36 @@ cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 # steal_ticks: this machine's CPU time its own host took (all CPUs)
 steal_ticks() { awk '$1 == "cpu" { print $9 }' /proc/stat; }
 
+# snapshot PID JSON TO: the agent's statistics now (SIGUSR1), copied to TO
+snapshot() {
+	local before
+	before=$(stat -c %i "$2" 2>/dev/null || echo none)
+	kill -USR1 "$1"
+	for _ in $(seq 200); do
+		[ "$(stat -c %i "$2" 2>/dev/null || echo none)" != "$before" ] && break
+		sleep 0.01
+	done
+	cp "$2" "$3"
+}
+
 # run NAME VMS VCPUS HOSTILE: one configuration, once
 run() {
-	local name=$1 vms=$2 vcpus=$3 hostile=$4 dir args=() pids=() i apid t0 t1 s0 s1 st0 st1 n
+	local name=$1 vms=$2 vcpus=$3 hostile=$4 dir args=() pids=() i apid t0 t1 s0 s1 st0 st1 n probe_pid
+	local json=$out/runs/$name.stats.json guest_s=$((warmup + seconds + 1))
 	dir=$(mktemp -d "$out/sock.XXXX")
 	for i in $(seq 1 "$vms"); do args+=(--vm "vm$i=$dir/vm$i.sock:$vcpus"); done
 	[ "$hostile" = 0 ] || args+=(--vm "hostile=$dir/hostile.sock:255")
 	[ "$fifo" = 0 ] || args+=(--fifo "$fifo")
-	"$agent" "${args[@]}" --threads "$threads" --stats-json "$out/runs/$name.json" \
+	"$agent" "${args[@]}" --threads "$threads" --stats-json "$json" \
 		2>"$out/runs/$name.agent.log" &
 	apid=$!
 	for _ in $(seq 100); do [ -S "$dir/vm$vms.sock" ] && break; sleep 0.05; done
 	for i in $(seq 1 "$vms"); do
-		"$client" "$dir/vm$i.sock" bench "$seconds" 2000 40000 >"$out/runs/$name.vm$i.out" &
+		"$client" "$dir/vm$i.sock" bench "$guest_s" 2000 40000 >"$out/runs/$name.vm$i.out" &
 		pids+=($!)
 	done
 	[ "$hostile" = 0 ] || {
-		"$client" "$dir/hostile.sock" attack "$seconds" >"$out/runs/$name.hostile.out" &
+		"$client" "$dir/hostile.sock" attack "$guest_s" >"$out/runs/$name.hostile.out" &
 		pids+=($!)
 	}
 	# every guest holds its region: the measured window starts
@@ -70,9 +90,16 @@ run() {
 		[ "$n" -ge ${#pids[@]} ] && break
 		sleep 0.02
 	done
+	sleep "$warmup"
+	snapshot $apid "$json" "$out/runs/$name.t0.json"
+	"$probe" "$seconds" 250 "$fifo" >"$out/runs/$name.probe.json" &
+	probe_pid=$!
 	t0=$(cpu_ticks $apid) s0=$(date +%s%N) st0=$(steal_ticks)
-	for i in "${pids[@]}"; do wait "$i" || log "warning: $name: a guest failed ($?)"; done
+	sleep "$seconds"
 	t1=$(cpu_ticks $apid) s1=$(date +%s%N) st1=$(steal_ticks)
+	snapshot $apid "$json" "$out/runs/$name.json"
+	for i in "${pids[@]}"; do wait "$i" || log "warning: $name: a guest failed ($?)"; done
+	wait $probe_pid || log "warning: $name: the wake probe failed"
 	kill -TERM $apid
 	wait $apid || log "warning: $name: the agent exited $?"
 	echo "{\"cpu_ticks\": $((t1 - t0)), \"steal_ticks\": $((st1 - st0)), \"hz\": $hz," \
@@ -90,4 +117,4 @@ for r in $(seq 1 "$repeats"); do
 		done
 	done
 done
-"$TAXCUT_TOP/tools/bench/agent_report.py" "$out" "$TAXCUT_BUILD/bench" "$seconds" "$threads"
+"$TAXCUT_TOP/tools/bench/agent_report.py" "$out" "$TAXCUT_BUILD/bench" "$seconds" "$threads" "$fifo" "$warmup"

@@ -29,7 +29,7 @@ struct firing_config firing = { .scan_ns = 250000 };
 #define SLACK_FLOOR_POLL_NS	5000ull
 #define SLACK_GUESS_SCAN_NS	100000ull
 #define SLACK_GUESS_POLL_NS	10000ull
-#define SLACK_CEIL_NS		10000000ull
+#define SLACK_CEIL_NS		100000000ull
 
 /*
  * A VM's interrupts signalled at once in one pass; the rest wait for the

@@ -11,13 +11,21 @@
 
 #include <stdint.h>
 
-/* the maximum of the last two windows of this length is what counts */
+/*
+ * The maximum of the last ET_SLACK_WINDOWS windows of this length is what
+ * counts: the slack only tells the guest which deadlines may wait for a
+ * look (it counts them), so it follows the worst evidence for a minute
+ * rather than hoping a calm second means a calm host.
+ */
 #define ET_SLACK_WINDOW_NS	1000000000ull
+#define ET_SLACK_WINDOWS	64
 
 struct et_slack {
 	uint64_t floor_ns, ceil_ns;
 	uint64_t window_start_ns;
-	uint64_t max_now_ns, max_last_ns;	/* this window's, the last one's */
+	unsigned int now;			/* the current window's index */
+	uint64_t max_ns[ET_SLACK_WINDOWS];	/* each window's worst */
+	uint64_t worst_ns;			/* theirs: read at every look */
 };
 
 /*
@@ -30,7 +38,7 @@ void et_slack_init(struct et_slack *s, uint64_t floor_ns, uint64_t ceil_ns,
 /* A look @late_ns later than planned, at @now_ns. */
 void et_slack_observe(struct et_slack *s, uint64_t late_ns, uint64_t now_ns);
 
-/* The slack to promise now: half again the recent worst, plus the floor, at most the ceiling. */
+/* The slack to promise now: half again the worst remembered, plus the floor, at most the ceiling. */
 uint64_t et_slack_ns(const struct et_slack *s);
 
 #endif /* TAXCUT_AGENT_SLACK_H */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Idle-trace simulation for the haltpoll policy tests: replays a trace of
+ * Idle-trace simulation for the haltpoll policy tests and the replay
+ * benchmark (replay.c uses its model of upstream): replays a trace of
  * idle periods (when each wakeup arrives, counted from the start of idle)
  * through taxcut's policy and through a model of upstream's haltpoll
  * governor (drivers/cpuidle/governors/haltpoll.c as of 6.12, written from

@@ -1,0 +1,397 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The haltpoll replay benchmark: idle-period traces replayed through the
+ * real policy code (drivers/cpuidle/haltpoll_policy.c) and through models
+ * of the other ways a guest idles, under a cost model of KVM with host
+ * halt-polling off. Deterministic: the same build gives the same numbers,
+ * so a change of a few percent is a change, not noise.
+ *
+ *   haltpoll-replay [--traces DIR] [--events N] [--json FILE] [--md FILE]
+ *
+ * Cost model (per idle period whose wakeup arrives t after idle entry):
+ *   - caught while polling: no added latency, t polled;
+ *   - a poll of budget b that times out, then a halt: b polled and wasted,
+ *     and the halt's wakeup cost L added to the wakeup;
+ *   - a halt at once: L added.
+ * L is what a halted vCPU's wakeup costs on the host beyond a polling
+ * one's (the HLT exit, the host scheduler's wakeup, the entry): swept at
+ * 5, 20 and 200 us (see docs/haltpoll.md, "The replay benchmark"). The
+ * policies see what a guest would measure: a halted period lasts t + L.
+ * Open loop: a later wakeup does not move because an earlier one was late.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include "haltpoll_sim.h"
+
+#define US		1000ull
+#define NO_TIMER	(~0ull)
+#define MAX_EVENTS	200000
+
+static const u64 wake_cost_ns[] = { 5 * US, 20 * US, 200 * US };
+
+enum policy { P_TAXCUT, P_UPSTREAM, P_HALT, P_POLL, NR_POLICIES };
+static const char *const policy_name[NR_POLICIES] = {
+	"taxcut", "upstream-haltpoll", "halt-only", "idle=poll",
+};
+
+struct workload {
+	char name[48];
+	char kind[16];		/* synthetic or recorded */
+	size_t n;
+	struct sim_event *ev;
+};
+
+struct result {
+	u64 wakeups, caught, halted;
+	u64 polled_ns, wasted_ns, idle_ns, added_ns;
+	u64 *added;		/* per wakeup, for the quantiles */
+};
+
+/* xorshift64*: the workloads' randomness, the same on every machine */
+static u64 rng_state = 0x9e3779b97f4a7c15ull;
+
+static u64 rng(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 0x2545f4914f6cdd1dull;
+}
+
+/* uniform in [0, 1) */
+static double uniform(void)
+{
+	return (double)(rng() >> 11) / (double)(1ull << 53);
+}
+
+static struct workload *new_workload(struct workload *w, const char *name, const char *kind,
+				     size_t n)
+{
+	snprintf(w->name, sizeof(w->name), "%s", name);
+	snprintf(w->kind, sizeof(w->kind), "%s", kind);
+	w->n = n;
+	w->ev = calloc(n ? n : 1, sizeof(*w->ev));
+	if (!w->ev) {
+		perror("calloc");
+		exit(1);
+	}
+	return w;
+}
+
+/* Each period @period_ns +-10%. */
+static void steady(struct workload *w, u64 period_ns)
+{
+	size_t i;
+
+	for (i = 0; i < w->n; i++) {
+		w->ev[i].arrive_ns = (u64)((double)period_ns * (0.9 + 0.2 * uniform()));
+		w->ev[i].next_timer_ns = NO_TIMER;
+	}
+}
+
+/* Arrivals at @rate per second: exponential idle periods. */
+static void poisson(struct workload *w, double rate)
+{
+	size_t i;
+
+	for (i = 0; i < w->n; i++) {
+		w->ev[i].arrive_ns = (u64)(-log(1.0 - uniform()) / rate * 1e9) + 1;
+		w->ev[i].next_timer_ns = NO_TIMER;
+	}
+}
+
+/* A timer every @period_ns and nothing else: the CPU knows when it wakes. */
+static void periodic(struct workload *w, u64 period_ns)
+{
+	size_t i;
+
+	for (i = 0; i < w->n; i++) {
+		w->ev[i].arrive_ns = period_ns;
+		w->ev[i].next_timer_ns = period_ns;
+	}
+}
+
+/* Phases: 400 short periods (30-50 us), then 40 long ones (2-6 ms). */
+static void bursty(struct workload *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->n; i++) {
+		bool busy = i % 440 < 400;
+
+		w->ev[i].arrive_ns = busy ? 30 * US + rng() % (20 * US) : 2000 * US + rng() % (4000 * US);
+		w->ev[i].next_timer_ns = NO_TIMER;
+	}
+}
+
+/* A mix: a third each of 20-60 us, 100-300 us and 1-5 ms, at random. */
+static void mixed(struct workload *w)
+{
+	static const u64 lo[] = { 20 * US, 100 * US, 1000 * US }, span[] = { 40 * US, 200 * US,
+									    4000 * US };
+	size_t i;
+
+	for (i = 0; i < w->n; i++) {
+		unsigned int k = rng() % 3;
+
+		w->ev[i].arrive_ns = lo[k] + rng() % span[k];
+		w->ev[i].next_timer_ns = NO_TIMER;
+	}
+}
+
+/* A trace of idle periods in ns, one a line (tools/bench/record_traces.sh). */
+static bool recorded(struct workload *w, const char *dir, const char *name)
+{
+	char path[512];
+	unsigned long long ns;
+	size_t n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s.txt", dir, name);
+	f = fopen(path, "r");
+	if (!f) {
+		fprintf(stderr, "haltpoll-replay: %s: %s\n", path, strerror(errno));
+		return false;
+	}
+	new_workload(w, name, "recorded", MAX_EVENTS);
+	while (n < MAX_EVENTS && fscanf(f, "%llu", &ns) == 1) {
+		w->ev[n].arrive_ns = ns ? ns : 1;
+		w->ev[n].next_timer_ns = NO_TIMER;
+		n++;
+	}
+	fclose(f);
+	w->n = n;
+	snprintf(w->name, sizeof(w->name), "recorded-%s", name);
+	return n > 0;
+}
+
+/*
+ * One period under a policy: returns the poll budget (U64_MAX: poll until
+ * the wakeup), then learns from how it went.
+ */
+struct idler {
+	enum policy policy;
+	struct tc_hp_params params;
+	struct tc_hp_cpu taxcut;
+	struct upstream_cpu upstream;
+};
+
+static u64 budget(struct idler *d, const struct sim_event *ev, bool *capped)
+{
+	*capped = false;
+	switch (d->policy) {
+	case P_TAXCUT:
+		return tc_hp_budget(&d->taxcut, &d->params, ev->next_timer_ns, capped);
+	case P_UPSTREAM:
+		return d->upstream.limit_ns;
+	case P_HALT:
+		return 0;
+	default:
+		return NO_TIMER;	/* idle=poll: until the wakeup */
+	}
+}
+
+static void learn(struct idler *d, u64 idle_ns, u64 polled_ns, u64 budget_ns, bool hit,
+		  bool capped)
+{
+	struct tc_hp_period period = {
+		.idle_ns = idle_ns, .polled_ns = polled_ns, .budget_ns = budget_ns,
+		.hit = hit, .halted = !hit, .timer_capped = capped,
+	};
+
+	if (d->policy == P_TAXCUT)
+		tc_hp_record(&d->taxcut, &d->params, &period);
+	else if (d->policy == P_UPSTREAM && !hit)
+		upstream_adjust(&d->upstream, &d->params, idle_ns - polled_ns);
+}
+
+static void replay(const struct workload *w, enum policy policy, u64 wake_ns, struct result *r)
+{
+	struct idler d = { .policy = policy, .params = TC_HP_DEFAULT_PARAMS };
+	size_t i;
+
+	tc_hp_cpu_init(&d.taxcut);
+	memset(r, 0, sizeof(*r));
+	r->added = calloc(w->n ? w->n : 1, sizeof(*r->added));
+	if (!r->added) {
+		perror("calloc");
+		exit(1);
+	}
+	for (i = 0; i < w->n; i++) {
+		u64 t = w->ev[i].arrive_ns, b, idle, added = 0;
+		bool capped, hit;
+
+		b = budget(&d, &w->ev[i], &capped);
+		hit = b && t <= b;
+		if (hit) {
+			r->caught++;
+			r->polled_ns += t;
+			idle = t;
+		} else {
+			r->halted++;
+			r->polled_ns += b;
+			r->wasted_ns += b;
+			added = wake_ns;
+			idle = t + wake_ns;
+		}
+		r->added[i] = added;
+		r->added_ns += added;
+		r->idle_ns += idle;
+		r->wakeups++;
+		learn(&d, idle, hit ? t : b, b, hit, capped);
+	}
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static u64 quantile(u64 *v, size_t n, double q)
+{
+	size_t k = (size_t)(q * (double)n);
+
+	if (!n)
+		return 0;
+	qsort(v, n, sizeof(*v), cmp_u64);
+	return v[k < n ? k : n - 1];
+}
+
+static void usage(void)
+{
+	fputs("usage: haltpoll-replay [--traces DIR] [--events N] [--json FILE] [--md FILE]\n",
+	      stderr);
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "traces", required_argument, NULL, 't' },
+		{ "events", required_argument, NULL, 'n' },
+		{ "json", required_argument, NULL, 'j' },
+		{ "md", required_argument, NULL, 'm' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const u64 steady_us[] = { 10, 20, 30, 50, 75, 100, 150, 200, 300, 400 };
+	static const double poisson_rate[] = { 2000, 10000, 50000 };
+	static const u64 periodic_us[] = { 250, 1000, 4000 };
+	static const char *const traces[] = { "think50", "think100", "mixed", "bursty" };
+	static struct workload w[64];
+	const char *trace_dir = NULL, *json_path = NULL, *md_path = NULL;
+	unsigned int nw = 0, i, k, p, better = 0, cells = 0;
+	FILE *json = NULL, *md = NULL;
+	size_t events = 20000;
+	char name[48];
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			trace_dir = optarg;
+			break;
+		case 'n':
+			events = strtoul(optarg, NULL, 10);
+			if (!events || events > MAX_EVENTS)
+				usage();
+			break;
+		case 'j':
+			json_path = optarg;
+			break;
+		case 'm':
+			md_path = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	for (i = 0; i < ARRAY_SIZE(steady_us); i++) {
+		snprintf(name, sizeof(name), "steady-%lluus", (unsigned long long)steady_us[i]);
+		steady(new_workload(&w[nw++], name, "synthetic", events), steady_us[i] * US);
+	}
+	mixed(new_workload(&w[nw++], "mixed", "synthetic", events));
+	bursty(new_workload(&w[nw++], "bursty", "synthetic", events));
+	for (i = 0; i < ARRAY_SIZE(poisson_rate); i++) {
+		snprintf(name, sizeof(name), "poisson-%.0fk/s", poisson_rate[i] / 1000);
+		poisson(new_workload(&w[nw++], name, "synthetic", events), poisson_rate[i]);
+	}
+	for (i = 0; i < ARRAY_SIZE(periodic_us); i++) {
+		snprintf(name, sizeof(name), "periodic-%lluus", (unsigned long long)periodic_us[i]);
+		periodic(new_workload(&w[nw++], name, "synthetic", events), periodic_us[i] * US);
+	}
+	for (i = 0; trace_dir && i < ARRAY_SIZE(traces); i++)
+		if (recorded(&w[nw], trace_dir, traces[i]))
+			nw++;
+
+	if (json_path && !(json = fopen(json_path, "w")))
+		return perror(json_path), 1;
+	if (md_path && !(md = fopen(md_path, "w")))
+		return perror(md_path), 1;
+	if (json)
+		fprintf(json, "{\n \"benchmark\": \"haltpoll-replay\",\n \"events\": %zu,\n"
+			" \"cost_model\": \"KVM, host halt-polling off: a halted wakeup costs L more than a polled one\",\n"
+			" \"results\": [", events);
+	if (md)
+		fprintf(md, "# haltpoll replay: %zu idle periods per synthetic workload, KVM cost "
+			"model with host polling off\n\nAdded wakeup latency (us: mean, p99), polling "
+			"wasted per wakeup (us), share of idle time polled (%%), wakeups caught polling "
+			"(%%). \"both\": taxcut's mean latency and waste at most upstream's.\n\n"
+			"| workload | L us | policy | mean | p99 | wasted/wakeup | polled %% | caught %% |\n"
+			"| --- | --- | --- | --- | --- | --- | --- | --- |\n", events);
+	for (i = 0; i < nw; i++) {
+		for (k = 0; k < ARRAY_SIZE(wake_cost_ns); k++) {
+			struct result r[NR_POLICIES];
+			bool both;
+
+			for (p = 0; p < NR_POLICIES; p++)
+				replay(&w[i], p, wake_cost_ns[k], &r[p]);
+			both = r[P_TAXCUT].added_ns <= r[P_UPSTREAM].added_ns &&
+			       r[P_TAXCUT].wasted_ns <= r[P_UPSTREAM].wasted_ns;
+			better += both;
+			cells++;
+			for (p = 0; p < NR_POLICIES; p++) {
+				double n = (double)r[p].wakeups;
+				double mean = r[p].added_ns / n / 1e3;
+				double waste = r[p].wasted_ns / n / 1e3;
+				double polled = 100.0 * r[p].polled_ns / (double)r[p].idle_ns;
+				double caught = 100.0 * r[p].caught / n;
+				u64 p50 = quantile(r[p].added, r[p].wakeups, 0.5);
+				u64 p99 = quantile(r[p].added, r[p].wakeups, 0.99);
+
+				if (json)
+					fprintf(json, "%s\n  {\"workload\": \"%s\", \"kind\": \"%s\", "
+						"\"wake_cost_us\": %llu, \"policy\": \"%s\", \"wakeups\": %llu, "
+						"\"added_latency_mean_us\": %.3f, \"added_latency_p50_us\": %.1f, "
+						"\"added_latency_p99_us\": %.1f, \"wasted_per_wakeup_us\": %.3f, "
+						"\"polled_share_of_idle_pct\": %.2f, \"caught_pct\": %.2f}",
+						cells == 1 && p == 0 ? "" : ",", w[i].name, w[i].kind,
+						(unsigned long long)(wake_cost_ns[k] / US), policy_name[p],
+						(unsigned long long)r[p].wakeups, mean, p50 / 1e3, p99 / 1e3,
+						waste, polled, caught);
+				if (md)
+					fprintf(md, "| %s | %llu | %s%s | %.1f | %.0f | %.1f | %.1f | %.1f |\n",
+						w[i].name, (unsigned long long)(wake_cost_ns[k] / US),
+						policy_name[p], p == P_TAXCUT && both ? " (both)" : "",
+						mean, p99 / 1e3, waste, polled, caught);
+				free(r[p].added);
+			}
+		}
+	}
+	if (json) {
+		fprintf(json, "\n ],\n \"taxcut_at_most_upstream_on_latency_and_waste\": "
+			"{\"cells\": %u, \"of\": %u}\n}\n", better, cells);
+		fclose(json);
+	}
+	if (md) {
+		fprintf(md, "\ntaxcut at most upstream's mean added latency and waste at once: %u of "
+			"%u workload x L cells.\n", better, cells);
+		fclose(md);
+	}
+	printf("haltpoll-replay: %u workloads x %zu wake costs; taxcut at most upstream on latency "
+	       "and waste in %u of %u\n", nw, ARRAY_SIZE(wake_cost_ns), better, cells);
+	return 0;
+}
