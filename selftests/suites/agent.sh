@@ -335,6 +335,8 @@ rm -f "$out/budget.json"
 	2>"$out/budget.log" &
 pid=$!
 wait_socket "$out/quiet.sock"
+# the sockets listen before the firing threads start: their line comes after
+wait_for "$out/budget.log" '^taxcut-agent: scan mode'
 fire_threads=""
 for t in /proc/$pid/task/*; do
 	case "$(cat "$t/comm")" in taxcut-fire*)

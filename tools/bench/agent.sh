@@ -18,11 +18,16 @@
 # (tools/bench/agent_report.py).
 #
 #   agent.sh [--repeats N] [--seconds S] [--warmup S] [--agent-threads N] [--agent-fifo PRIO]
+#            [--agent-cpus LIST]
+# --agent-cpus gives the firing threads these host CPUs (--cpu) and runs the
+# guests and the control sleeper's load elsewhere: a host that keeps
+# housekeeping CPUs for the agent (the probe then sleeps on the first of
+# them, as a firing thread does).
 set -euo pipefail
 
 . "$(dirname "$0")/../build/common.sh"
 out=$TAXCUT_BUILD/bench/agent
-repeats=3 seconds=3 warmup=2 threads=1 fifo=0
+repeats=3 seconds=3 warmup=2 threads=1 fifo=0 agent_cpus=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--repeats) repeats=$2 ;;
@@ -30,6 +35,7 @@ while [ $# -gt 0 ]; do
 	--warmup) warmup=$2 ;;
 	--agent-threads) threads=$2 ;;
 	--agent-fifo) fifo=$2 ;;
+	--agent-cpus) agent_cpus=$2 ;;
 	--pin | --vcpus | --configs | --iterations | --events) log "agent: $1 is another benchmark's option, ignored" ;;
 	*) die "unknown option $1" ;;
 	esac
@@ -46,6 +52,16 @@ gcc -std=gnu11 -O2 -Wall -Wextra -Werror -o "$probe" "$TAXCUT_TOP/tools/bench/wa
 rm -rf "$out"
 mkdir -p "$out/runs"
 hz=$(getconf CLK_TCK)
+# the guests' CPUs: all but the agent's
+guest_pin=() probe_pin=()
+if [ -n "$agent_cpus" ]; then
+	others=$(python3 -c 'import os, sys
+mine = {int(c) for c in sys.argv[1].split(",")}
+print(",".join(str(c) for c in sorted(os.sched_getaffinity(0) - mine)))' "$agent_cpus")
+	[ -n "$others" ] || die "--agent-cpus $agent_cpus leaves no CPU for the guests"
+	guest_pin=(taskset -c "$others")
+	probe_pin=(taskset -c "${agent_cpus%%,*}")
+fi
 
 # cpu_ticks PID: user + system clock ticks of the whole process
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
@@ -72,16 +88,17 @@ run() {
 	for i in $(seq 1 "$vms"); do args+=(--vm "vm$i=$dir/vm$i.sock:$vcpus"); done
 	[ "$hostile" = 0 ] || args+=(--vm "hostile=$dir/hostile.sock:255")
 	[ "$fifo" = 0 ] || args+=(--fifo "$fifo")
+	[ -z "$agent_cpus" ] || args+=(--cpu "$agent_cpus")
 	"$agent" "${args[@]}" --threads "$threads" --stats-json "$json" \
 		2>"$out/runs/$name.agent.log" &
 	apid=$!
 	for _ in $(seq 100); do [ -S "$dir/vm$vms.sock" ] && break; sleep 0.05; done
 	for i in $(seq 1 "$vms"); do
-		"$client" "$dir/vm$i.sock" bench "$guest_s" 2000 40000 >"$out/runs/$name.vm$i.out" &
+		${guest_pin[@]+"${guest_pin[@]}"} "$client" "$dir/vm$i.sock" bench "$guest_s" 2000 40000 >"$out/runs/$name.vm$i.out" &
 		pids+=($!)
 	done
 	[ "$hostile" = 0 ] || {
-		"$client" "$dir/hostile.sock" attack "$guest_s" >"$out/runs/$name.hostile.out" &
+		${guest_pin[@]+"${guest_pin[@]}"} "$client" "$dir/hostile.sock" attack "$guest_s" >"$out/runs/$name.hostile.out" &
 		pids+=($!)
 	}
 	# every guest holds its region: the measured window starts
@@ -92,7 +109,7 @@ run() {
 	done
 	sleep "$warmup"
 	snapshot $apid "$json" "$out/runs/$name.t0.json"
-	"$probe" "$seconds" 250 "$fifo" >"$out/runs/$name.probe.json" &
+	${probe_pin[@]+"${probe_pin[@]}"} "$probe" "$seconds" 250 "$fifo" >"$out/runs/$name.probe.json" &
 	probe_pid=$!
 	t0=$(cpu_ticks $apid) s0=$(date +%s%N) st0=$(steal_ticks)
 	sleep "$seconds"
@@ -117,4 +134,5 @@ for r in $(seq 1 "$repeats"); do
 		done
 	done
 done
-"$TAXCUT_TOP/tools/bench/agent_report.py" "$out" "$TAXCUT_BUILD/bench" "$seconds" "$threads" "$fifo" "$warmup"
+"$TAXCUT_TOP/tools/bench/agent_report.py" "$out" "$TAXCUT_BUILD/bench" "$seconds" "$threads" "$fifo" "$warmup" \
+	"${agent_cpus:-any}"

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """Summarise the agent benchmark's runs (tools/bench/agent.sh).
 
-    agent_report.py RUNS_DIR OUT_DIR SECONDS THREADS FIFO WARMUP
+    agent_report.py RUNS_DIR OUT_DIR SECONDS THREADS FIFO WARMUP CPUS
 
 Reads RUNS_DIR/runs/VMS-VCPUS-HOSTILE.ROUND.json and .t0.json (taxcut-agent
 --stats-json at the end and the start of the measured window), .cpu.json
@@ -114,7 +114,7 @@ def fmt(v, spec="{:.0f}"):
 
 
 def main():
-    runs_dir, out_dir, seconds, threads, fifo, warmup = sys.argv[1:7]
+    runs_dir, out_dir, seconds, threads, fifo, warmup, cpus = sys.argv[1:8]
     runs = {}
     for path in sorted(glob.glob(os.path.join(runs_dir, "runs", "*.json"))):
         m = re.fullmatch(r"(\d+)-(\d+)-([01])\.(\d+)\.json", os.path.basename(path))
@@ -150,6 +150,7 @@ def main():
         "warmup_seconds": int(warmup),
         "threads": int(threads),
         "fifo_priority": int(fifo),
+        "agent_cpus": cpus,
         "mode": "scan, every 250 us",
         "guest": "et_client bench: deadlines 2-40 ms ahead, re-armed on every fire",
         "hostile": "one VM of 255 vCPUs: every fired slot re-armed at deadline 1, "
@@ -168,7 +169,8 @@ def main():
         json.dump(result, f, indent=1)
     sched = f"SCHED_FIFO {fifo}" if int(fifo) else "SCHED_OTHER"
     lines = [
-        f"# taxcut-agent: {threads} firing thread(s) at {sched}, scan mode (250 us); "
+        f"# taxcut-agent: {threads} firing thread(s) at {sched} on CPUs {cpus}"
+        f"{' (the guests on the others)' if cpus != 'any' else ''}, scan mode (250 us); "
         f"{seconds} s measured after {warmup} s of warm-up; medians of the rounds",
         "",
         "Honest VMs' fire lateness in the measured window (us, the agent's: deadline to eventfd "

@@ -15,7 +15,7 @@ events=20000
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--events) events=$2 ;;
-	--repeats | --pin | --vcpus | --configs | --iterations | --seconds | --agent-threads | \
+	--repeats | --pin | --vcpus | --configs | --iterations | --seconds | --agent-threads | --agent-cpus | \
 		--agent-fifo | --warmup)
 		log "haltpoll-replay: $1 is another benchmark's option, ignored (deterministic: one run)" ;;
 	*) die "unknown option $1" ;;

@@ -32,7 +32,7 @@ while [ $# -gt 0 ]; do
 	--pin) bench_pin=$2 ;;
 	--vcpus) vcpus=$2 ;;
 	--configs) configs=$2 ;;
-	--iterations | --seconds | --agent-threads | --agent-fifo | --warmup | --events) log "haltpoll: $1 is another benchmark's option, ignored" ;;
+	--iterations | --seconds | --agent-threads | --agent-fifo | --agent-cpus | --warmup | --events) log "haltpoll: $1 is another benchmark's option, ignored" ;;
 	*) die "unknown option $1" ;;
 	esac
 	shift 2

@@ -22,7 +22,7 @@ while [ $# -gt 0 ]; do
 	--repeats) repeats=$2 ;;
 	--pin) bench_pin=$2 ;;
 	--iterations) iterations=$2 ;;
-	--vcpus | --configs | --seconds | --agent-threads | --agent-fifo | --warmup | --events) log "ipi: $1 is another benchmark's option, ignored" ;;
+	--vcpus | --configs | --seconds | --agent-threads | --agent-fifo | --agent-cpus | --warmup | --events) log "ipi: $1 is another benchmark's option, ignored" ;;
 	*) die "unknown option $1" ;;
 	esac
 	shift 2

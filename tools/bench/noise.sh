@@ -19,7 +19,7 @@ while [ $# -gt 0 ]; do
 	--repeats) repeats=$2 ;;
 	--vcpus) vcpus=$2 ;;
 	--configs) configs=$2 ;;
-	--pin | --iterations | --seconds | --agent-threads | --agent-fifo | --warmup | --events) log "noise: $1 is another benchmark's option, ignored" ;;
+	--pin | --iterations | --seconds | --agent-threads | --agent-fifo | --agent-cpus | --warmup | --events) log "noise: $1 is another benchmark's option, ignored" ;;
 	*) die "unknown option $1" ;;
 	esac
 	shift 2

@@ -24,7 +24,7 @@ while [ $# -gt 0 ]; do
 	--repeats) repeats=$2 ;;
 	--pin) bench_pin=$2 ;;
 	--seconds) seconds=$2 ;;
-	--vcpus | --configs | --iterations | --agent-threads | --agent-fifo | --warmup | --events) log "timer: $1 is another benchmark's option, ignored" ;;
+	--vcpus | --configs | --iterations | --agent-threads | --agent-fifo | --agent-cpus | --warmup | --events) log "timer: $1 is another benchmark's option, ignored" ;;
 	*) die "unknown option $1" ;;
 	esac
 	shift 2

@@ -249,6 +249,7 @@ static void log_never_blocks(void)
 	}
 }
 
+__attribute__((format(printf, 1, 2)))
 static void say(const char *fmt, ...)
 {
 	va_list ap;
@@ -273,6 +274,7 @@ uint64_t now_ns(void)
  * Refusals have their own budget, so a refused peer cannot hide the real
  * QEMU's lines.
  */
+__attribute__((format(printf, 3, 4)))
 static void vm_say(struct vm *vm, struct log_limit *l, const char *fmt, ...)
 {
 	uint64_t now = now_ns();
@@ -720,7 +722,7 @@ static void print_stats(void)
 		say("stats %s: serving %" PRId64 " connects %" PRIu64 " disconnects %" PRIu64
 		    " refused %" PRIu64 " refused_peer %" PRIu64 " handshake_waits %" PRIu64
 		    " eventfd_errors %" PRIu64 " restores %" PRIu64 " throttled %" PRIu64
-		    " passes_over_budget %" PRIu64 " broken_promises %" PRIu64 " broken_max_us %.1f"
+		    " wasted_wakes %" PRIu64 " passes_over_budget %" PRIu64 " broken_promises %" PRIu64 " broken_max_us %.1f"
 		    " late_p50_us %ld late_p99_us %ld", vm->name,
 		    vm->served ? vm->client_id : 0, vm->connects, vm->disconnects, vm->refused,
 		    vm->refused_peer, vm->handshake_waits, snap.eventfd_errors,
@@ -761,8 +763,11 @@ static void write_stats_json(void)
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
 	f = fd < 0 ? NULL : fdopen(fd, "w");
 	if (!f) {
+		int err = errno;
+
 		if (fd >= 0)
 			close(fd);
+		errno = err;
 		say("cannot write %s: %s", tmp, strerror(errno));
 		return;
 	}
@@ -1078,8 +1083,15 @@ static bool place_control(void)
 	if (sched_getaffinity(0, sizeof(set), &set))
 		return true;
 	for (i = 0; i < nr_threads; i++) {
-		if (threads[i].cpu < 0)
-			return true;	/* an unpinned thread: the scheduler places both */
+		if (threads[i].cpu < 0) {
+			/* an unpinned thread: the scheduler places both, given two CPUs */
+			if (firing.poll_mode && firing.fifo_priority && CPU_COUNT(&set) < 2) {
+				say("--poll --fifo on one CPU would leave none for the agent's "
+				    "sockets (give it two)");
+				return false;
+			}
+			return true;
+		}
 		CPU_CLR(threads[i].cpu, &set);
 	}
 	if (!CPU_COUNT(&set)) {
@@ -1235,6 +1247,9 @@ int main(int argc, char **argv)
 		case 'h':
 			fputs(usage, stdout);
 			return 0;
+		case 'C':
+			say("write --config in full (or --config=FILE)");
+			return EXIT_USAGE;
 		default:
 			fputs(usage, stderr);
 			return EXIT_USAGE;
@@ -1256,6 +1271,11 @@ int main(int argc, char **argv)
 		if (vm->irq_rate == IRQ_RATE_UNSET)
 			vm->irq_rate = irq_rate;
 		/* an honest guest busy on every vCPU must not be throttled */
+		/* guests tick on all CPUs at once (skew_tick=0): one pass sees them all */
+		if (firing.irq_per_pass && vm->vcpus > firing.irq_per_pass)
+			say("note: VM %s: its %u vCPUs' ticks come due together, above the %u"
+			    " interrupts a pass (--irq-per-pass): the rest wait a pass", vm->name,
+			    vm->vcpus, firing.irq_per_pass);
 		if (vm->irq_rate && vm->irq_rate < (uint64_t)vm->vcpus * BUSY_TICK_HZ)
 			say("note: VM %s: a guest ticking at %u Hz on all %u vCPUs needs %" PRIu64
 			    " interrupts/s, its budget is %" PRIu64 " (irq-rate=)", vm->name,

@@ -141,6 +141,8 @@ int config_expand(int argc, char **argv, const struct option *opts, struct arg_l
 	int i, ret;
 
 	*out = (struct arg_list){ 0 };
+	if (argc < 1)
+		return fail(err, errlen, "no program name");
 	if (push(out, argv[0], strlen(argv[0])))
 		goto nomem;
 	for (i = 1; i < argc; i++) {

@@ -192,7 +192,8 @@ static void *firing_main(void *arg)
 			else
 				t->woke_for = NULL;	/* the regular pass: nobody's */
 		}
-		if (wait_until(t, now, wake) && wake != UINT64_MAX)
+		/* a wake already due is no sleep: its lateness is the pass's own */
+		if (wait_until(t, now, wake) && wake != UINT64_MAX && wake > now)
 			planned = wake;
 	}
 }
@@ -236,10 +237,18 @@ static void init_slack(struct firing_thread *t)
 
 void firing_serve(struct firing_thread *t, struct vm *vm)
 {
-	/* a thread that served nobody measured nothing lately: guess again */
-	if (!any_served(t))
+	uint64_t now = now_ns();
+
+	/*
+	 * A thread that served nobody for longer than the slack remembers
+	 * measured nothing lately: guess again (its windows would say 0).
+	 */
+	if (!any_served(t) &&
+	    now - t->slack.window_start_ns >= ET_SLACK_WINDOWS * ET_SLACK_WINDOW_NS)
 		init_slack(t);
-	et_region_budget(&vm->region, vm->irq_rate, firing.irq_per_pass, now_ns());
+	if (t->woke_for == vm)
+		t->woke_for = NULL;	/* a new guest did not ask for that wake */
+	et_region_budget(&vm->region, vm->irq_rate, firing.irq_per_pass, now);
 	vm->served = true;
 	kick(t);
 }
@@ -247,6 +256,8 @@ void firing_serve(struct firing_thread *t, struct vm *vm)
 void firing_unserve(struct vm *vm)
 {
 	vm->served = false;
+	if (vm->thread->woke_for == vm)
+		vm->thread->woke_for = NULL;
 }
 
 /* The thread's own: its CPU and its scheduling class, or why not. */

@@ -244,7 +244,7 @@ uint64_t et_scan(struct et_region *r, uint64_t now_ns, uint64_t next_look_ns,
 {
 	uint64_t earliest = UINT64_MAX, retry = UINT64_MAX;
 	uint32_t k, n, m, first = r->first_slot < r->nr_slots ? r->first_slot : 0;
-	bool refused = false, fired = false;
+	bool refused = false, fired = false, busy = false;
 
 	check_promise(r, now_ns);
 	et_budget_pass(&r->budget, now_ns);
@@ -261,8 +261,12 @@ uint64_t et_scan(struct et_region *r, uint64_t now_ns, uint64_t next_look_ns,
 		deadline = LOAD(s->deadline_ns);
 		instance = LOAD(s->instance);
 		seq2 = LOAD(s->seq);
-		if ((seq1 & 1) || seq1 != seq2 || deadline == 0)
-			continue;	/* being written, or nothing armed: next pass */
+		if (deadline == 0 && !(seq1 & 1) && seq1 == seq2)
+			continue;	/* nothing armed */
+		if ((seq1 & 1) || seq1 != seq2) {
+			busy = true;	/* being written: next pass */
+			continue;
+		}
 		foreign = instance != r->instance;
 		if (foreign) {
 			if (!foreign_due(st, seq1, now_ns))
@@ -289,6 +293,7 @@ uint64_t et_scan(struct et_region *r, uint64_t now_ns, uint64_t next_look_ns,
 			}
 		}
 		if (st->fired_any && now_ns - st->last_fire_ns < r->min_refire_ns) {
+			busy = true;
 			st->rate_limited++;
 			if (st->last_fire_ns + r->min_refire_ns < retry)
 				retry = st->last_fire_ns + r->min_refire_ns;
@@ -317,7 +322,8 @@ uint64_t et_scan(struct et_region *r, uint64_t now_ns, uint64_t next_look_ns,
 		fired = true;
 		fire(ctx, n);
 	}
-	if (r->woke_early && !fired)
+	/* nothing due at all: the guest moved the deadline it woke us for */
+	if (r->woke_early && !fired && !refused && !busy)
 		et_budget_charge_wake(&r->budget);
 	r->woke_early = false;
 	if (et_budget_heavy(&r->budget))
