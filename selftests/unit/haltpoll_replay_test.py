@@ -51,6 +51,16 @@ ok(all(by[("steady-10us", L, p)]["caught_pct"] > 99 for L in (5, 20)
 ok(all(by[(f"periodic-{p}us", L, "taxcut")]["wasted_per_wakeup_us"] == 0
        for p in (250, 1000, 4000) for L in (5, 20, 200)),
    "periodic timers: taxcut wastes nothing (the poll stops at the known timer)")
+menu = [r for r in res if r["policy"] == "menu+cpuidle-haltpoll"]
+ok(len(menu) == 66 and all(r["added_latency_mean_us"] == by[(r["workload"], r["wake_cost_us"],
+                                                             "halt-only")]["added_latency_mean_us"]
+                           for r in menu if r["workload"].startswith("steady")),
+   "menu with cpuidle-haltpoll: a 1 us halt residency, so steady periods of 10 us and up all halt")
+host = [r for r in res if r["policy"] == "host-poll"]
+ok(len(host) == 66 and all(r["added_latency_p50_us"] in (min(2, r["wake_cost_us"]), r["wake_cost_us"])
+                           for r in host) and
+   all(by[("steady-100us", L, "host-poll")]["caught_pct"] > 99 for L in (5, 20, 200)),
+   "host polling: a wakeup costs the exit (2 us) or L; steady 100 us periods caught by the host")
 summary = json.loads(first)["taxcut_at_most_upstream_on_latency_and_waste"]
 ok(summary["of"] == 66 and 0 <= summary["cells"] <= 66,
    f"the summary counts {summary['of']} cells ({summary['cells']} for taxcut)")

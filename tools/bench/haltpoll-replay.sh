@@ -3,9 +3,9 @@
 #
 # The haltpoll replay benchmark (tools/haltpoll-replay/replay.c): idle
 # traces, synthetic and recorded (selftests/unit/traces/), replayed through
-# taxcut's policy code and models of upstream's governor, halt-only and
-# idle=poll, under KVM's cost model with host polling off at L = 5, 20 and
-# 200 us. Deterministic, a second: build/bench/haltpoll-replay.{json,md}.
+# taxcut's policy code and models of upstream's governor, menu with
+# cpuidle-haltpoll, halt-only and idle=poll, under KVM's cost model with
+# host polling off at L = 5, 20 and 200 us. Deterministic, a second: build/bench/haltpoll-replay.{json,md}.
 #
 #   haltpoll-replay.sh [--events N]
 set -euo pipefail
