@@ -12,6 +12,14 @@
  *                                    CPU N's non-polling states, one per
  *                                    line in ns (the idle traces of the
  *                                    policy's unit tests); a write clears
+ *   /sys/kernel/debug/tc_bench/decisions
+ *                                    with record_cpu=N: CPU N's every idle
+ *                                    period, "P|H residency_ns
+ *                                    poll_limit_ns timed_out", the limit as
+ *                                    the governor selected with it (before
+ *                                    its reflect); validates the replay's
+ *                                    model of upstream's governor; a write
+ *                                    clears
  *
  * The poll counters come from a kprobe on cpuidle_reflect(), so they see
  * upstream's haltpoll governor and ours alike: a poll that ended because
@@ -43,6 +51,30 @@ MODULE_PARM_DESC(record_cpu, "record this CPU's idle residencies (-1: none)");
 static u32 tc_bench_trace[TC_BENCH_TRACE_LEN];
 static unsigned int tc_bench_trace_len;	/* written by record_cpu only */
 
+/* One idle period of record_cpu as its governor decided it. */
+struct tc_bench_decision {
+	u32 residency_ns, poll_limit_ns;
+	u8 polled, timed_out;
+};
+
+static struct tc_bench_decision tc_bench_decisions[TC_BENCH_TRACE_LEN];
+static unsigned int tc_bench_decisions_len;	/* written by record_cpu only */
+
+static void tc_bench_decide(const struct cpuidle_device *dev, bool polled)
+{
+	unsigned int n = READ_ONCE(tc_bench_decisions_len);
+
+	if (n >= TC_BENCH_TRACE_LEN)
+		return;
+	tc_bench_decisions[n] = (struct tc_bench_decision){
+		.residency_ns = clamp_t(s64, dev->last_residency_ns, 0, U32_MAX),
+		.poll_limit_ns = min_t(u64, dev->poll_limit_ns, U32_MAX),
+		.polled = polled,
+		.timed_out = polled && dev->poll_time_limit,
+	};
+	WRITE_ONCE(tc_bench_decisions_len, n + 1);
+}
+
 static void tc_bench_record(s64 ns)
 {
 	unsigned int n = READ_ONCE(tc_bench_trace_len);
@@ -67,6 +99,8 @@ static int tc_bench_reflect(struct kprobe *kp, struct pt_regs *regs)
 	drv = cpuidle_get_cpu_driver(dev);
 	if (!drv || index >= drv->state_count)
 		return 0;
+	if (dev->cpu == record_cpu)
+		tc_bench_decide(dev, drv->states[index].flags & CPUIDLE_FLAG_POLLING);
 	if (!(drv->states[index].flags & CPUIDLE_FLAG_POLLING)) {
 		if (dev->cpu == record_cpu)
 			tc_bench_record(dev->last_residency_ns);
@@ -139,6 +173,41 @@ static const struct file_operations tc_bench_trace_fops = {
 	.release = single_release,
 };
 
+static int tc_bench_decisions_show(struct seq_file *m, void *v)
+{
+	unsigned int i, n = READ_ONCE(tc_bench_decisions_len);
+
+	for (i = 0; i < n; i++) {
+		const struct tc_bench_decision *d = &tc_bench_decisions[i];
+
+		seq_printf(m, "%c %u %u %u\n", d->polled ? 'P' : 'H', d->residency_ns,
+			   d->poll_limit_ns, d->timed_out);
+	}
+	return 0;
+}
+
+static int tc_bench_decisions_open(struct inode *inode, struct file *file)
+{
+	return single_open_size(file, tc_bench_decisions_show, NULL,
+				TC_BENCH_TRACE_LEN * 27 + 1);
+}
+
+static ssize_t tc_bench_decisions_write(struct file *file, const char __user *buf,
+					size_t len, loff_t *pos)
+{
+	WRITE_ONCE(tc_bench_decisions_len, 0);
+	return len;
+}
+
+static const struct file_operations tc_bench_decisions_fops = {
+	.owner = THIS_MODULE,
+	.open = tc_bench_decisions_open,
+	.read = seq_read,
+	.write = tc_bench_decisions_write,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
 static ssize_t tc_bench_mark_write(struct file *file, const char __user *buf,
 				   size_t len, loff_t *pos)
 {
@@ -168,6 +237,7 @@ static int __init tc_bench_init(void)
 	debugfs_create_file("poll", 0444, tc_bench_dir, NULL, &tc_bench_poll_fops);
 	debugfs_create_file("mark", 0200, tc_bench_dir, NULL, &tc_bench_mark_fops);
 	debugfs_create_file("trace", 0600, tc_bench_dir, NULL, &tc_bench_trace_fops);
+	debugfs_create_file("decisions", 0600, tc_bench_dir, NULL, &tc_bench_decisions_fops);
 	return 0;
 }
 

@@ -61,6 +61,12 @@ ok(len(host) == 66 and all(r["added_latency_p50_us"] in (min(2, r["wake_cost_us"
                            for r in host) and
    all(by[("steady-100us", L, "host-poll")]["caught_pct"] > 99 for L in (5, 20, 200)),
    "host polling: a wakeup costs the exit (2 us) or L; steady 100 us periods caught by the host")
+val = json.loads(first)["upstream_model_validation"]
+ok(sorted(v["trace"] for v in val) == ["mixed", "think50"] and
+   all(v["periods"] > 1000 and v["limit_agree"] == v["periods"] and
+       v["decision_agree"] == v["periods"] for v in val),
+   "the upstream model makes the real governor's decisions on its recorded traces: " +
+   ", ".join(f'{v["trace"]} {v["limit_agree"]}/{v["periods"]}' for v in val))
 summary = json.loads(first)["taxcut_at_most_upstream_on_latency_and_waste"]
 ok(summary["of"] == 66 and 0 <= summary["cells"] <= 66,
    f"the summary counts {summary['of']} cells ({summary['cells']} for taxcut)")

@@ -65,7 +65,7 @@ static inline void sim_taxcut(struct tc_hp_cpu *c, const struct tc_hp_params *p,
  * for the rest of the period. Only
  * after a halt does it adapt, on the halted time B alone: L < B <= cap
  * grows L to max(L * grow, grow_start), capped; B > cap divides L by
- * shrink (0: to 0).
+ * shrink (0: to 0), and a result below grow_start is 0.
  */
 struct upstream_cpu {
 	u64 limit_ns;
@@ -84,7 +84,14 @@ static inline void upstream_adjust(struct upstream_cpu *u,
 			val = p->max_ns;
 		u->limit_ns = val;
 	} else if (block_ns > p->max_ns && p->allow_shrink) {
-		u->limit_ns = p->shrink ? u->limit_ns / p->shrink : 0;
+		val = p->shrink ? u->limit_ns / p->shrink : 0;
+		/*
+		 * Below the first window it goes to 0 (halt at once): found by
+		 * the replay's validation against the real governor
+		 * (selftests/unit/traces/decisions-mixed.txt), as KVM's host
+		 * side does too.
+		 */
+		u->limit_ns = val < p->grow_start_ns ? 0 : val;
 	}
 }
 

@@ -20,6 +20,7 @@
  * policies see what a guest would measure: a halted period lasts t + L.
  * Open loop: a later wakeup does not move because an earlier one was late.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -313,6 +314,82 @@ static void replay(const struct workload *w, enum policy policy, u64 wake_ns, st
 	}
 }
 
+/*
+ * The model of upstream's governor against the governor itself: a trace of
+ * its decisions on one CPU (tools/bench/record_traces.sh: "P|H residency
+ * limit timed_out" per idle period, the limit it selected with). The model
+ * follows the same periods and says at each which state it would select
+ * and with what limit; the agreement is how often both match.
+ */
+struct validation {
+	char name[64];
+	u64 periods, limit_agree, decision_agree;	/* the first period's state is not judged */
+};
+
+static bool validate(const char *path, const char *name, struct validation *v)
+{
+	const struct tc_hp_params p = TC_HP_DEFAULT_PARAMS;
+	struct upstream_cpu u = { 0 };
+	bool first = true, polled = false, timed_out = false;
+	unsigned long long res, limit;
+	unsigned int to;
+	char kind;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return false;
+	memset(v, 0, sizeof(*v));
+	snprintf(v->name, sizeof(v->name), "%s", name);
+	while (fscanf(f, " %c %llu %llu %u", &kind, &res, &limit, &to) == 4) {
+		char want;
+
+		want = !u.limit_ns || (polled && timed_out) ? 'H' : 'P';
+		if (first) {
+			/*
+			 * The governor's state when recording began: its limit,
+			 * and a choice that depends on a period before the trace.
+			 */
+			u.limit_ns = limit;
+			want = kind;
+		}
+		first = false;
+		v->periods++;
+		v->limit_agree += u.limit_ns == limit;
+		v->decision_agree += want == kind;
+		if (kind == 'H')
+			upstream_adjust(&u, &p, res);
+		polled = kind == 'P';
+		timed_out = to;
+	}
+	fclose(f);
+	return v->periods > 0;
+}
+
+static unsigned int validate_all(const char *dir, struct validation *v, unsigned int room)
+{
+	struct dirent **names;
+	int n, i;
+	unsigned int got = 0;
+
+	n = scandir(dir, &names, NULL, alphasort);
+	for (i = 0; i < n; i++) {
+		const char *f = names[i]->d_name;
+		size_t len = strlen(f);
+		char path[1024], name[64];
+
+		if (got < room && !strncmp(f, "decisions-", 10) && len > 14 &&
+		    !strcmp(f + len - 4, ".txt")) {
+			snprintf(path, sizeof(path), "%s/%s", dir, f);
+			snprintf(name, sizeof(name), "%.*s", (int)(len - 14), f + 10);
+			got += validate(path, name, &v[got]);
+		}
+		free(names[i]);
+	}
+	if (n >= 0)
+		free(names);
+	return got;
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
 	u64 x = *(const u64 *)a, y = *(const u64 *)b;
@@ -351,6 +428,8 @@ int main(int argc, char **argv)
 	static const u64 periodic_us[] = { 250, 1000, 4000 };
 	static const char *const traces[] = { "think50", "think100", "mixed", "bursty" };
 	static struct workload w[64];
+	struct validation val[8];
+	unsigned int nval = 0;
 	const char *trace_dir = NULL, *json_path = NULL, *md_path = NULL;
 	unsigned int nw = 0, i, k, p, better = 0, cells = 0;
 	FILE *json = NULL, *md = NULL;
@@ -453,14 +532,30 @@ int main(int argc, char **argv)
 			}
 		}
 	}
+	if (trace_dir)
+		nval = validate_all(trace_dir, val, ARRAY_SIZE(val));
 	if (json) {
 		fprintf(json, "\n ],\n \"taxcut_at_most_upstream_on_latency_and_waste\": "
-			"{\"cells\": %u, \"of\": %u}\n}\n", better, cells);
+			"{\"cells\": %u, \"of\": %u},\n \"upstream_model_validation\": [", better,
+			cells);
+		for (i = 0; i < nval; i++)
+			fprintf(json, "%s\n  {\"trace\": \"%s\", \"periods\": %llu, "
+				"\"limit_agree\": %llu, \"decision_agree\": %llu}", i ? "," : "",
+				val[i].name, (unsigned long long)val[i].periods,
+				(unsigned long long)val[i].limit_agree,
+				(unsigned long long)val[i].decision_agree);
+		fprintf(json, "\n ]\n}\n");
 		fclose(json);
 	}
 	if (md) {
 		fprintf(md, "\ntaxcut at most upstream's mean added latency and waste at once: %u of "
 			"%u workload x L cells.\n", better, cells);
+		for (i = 0; i < nval; i++)
+			fprintf(md, "\nThe upstream model against the real governor's decisions (%s, %llu "
+				"periods): the same limit at %.1f%%, the same state at %.1f%%.\n",
+				val[i].name, (unsigned long long)val[i].periods,
+				100.0 * val[i].limit_agree / val[i].periods,
+				100.0 * val[i].decision_agree / val[i].periods);
 		fclose(md);
 	}
 	printf("haltpoll-replay: %u workloads x %zu wake costs; taxcut at most upstream on latency "

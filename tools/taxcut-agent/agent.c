@@ -94,7 +94,8 @@ static const char usage[] =
 "    --irq-rate N            each VM's interrupts per second (a token bucket of\n"
 "                            a twentieth of a second; default 20000; 0: no\n"
 "                            limit) ...\n"
-"    --irq-per-pass N        ... and per pass (default 32; 0: no limit), on top\n"
+"    --irq-per-pass N        ... and per pass (default: the VM's vCPU count,\n"
+"                            whose ticks come due together; 0: no limit), on top\n"
 "                            of one per slot per 10 us. A VM over its budget\n"
 "                            waits (its deadlines fire late, counted as\n"
 "                            throttled; each slot gets its turn); an early\n"
@@ -161,7 +162,8 @@ static int64_t clock_shift_ns;
 
 /* A VM's budget unless its --vm says otherwise: interrupts per second. */
 #define IRQ_RATE_DEFAULT	20000u
-#define IRQ_PER_PASS_DEFAULT	32u
+/* unset: each VM's vCPU count (guests tick on all CPUs at once, skew_tick=0) */
+#define IRQ_PER_PASS_VCPUS	UINT32_MAX
 #define IRQ_RATE_MAX		10000000u
 #define IRQ_RATE_UNSET		UINT64_MAX
 /* Debian's HZ: a busy vCPU's tick alone is this many interrupts a second */
@@ -1155,7 +1157,7 @@ int main(int argc, char **argv)
 	uint64_t n;
 	int c, sig_fd;
 
-	firing.irq_per_pass = IRQ_PER_PASS_DEFAULT;
+	firing.irq_per_pass = IRQ_PER_PASS_VCPUS;
 
 	if (config_expand(argc, argv, opts, &args, err, sizeof(err))) {
 		say("%s", err);
@@ -1272,7 +1274,8 @@ int main(int argc, char **argv)
 			vm->irq_rate = irq_rate;
 		/* an honest guest busy on every vCPU must not be throttled */
 		/* guests tick on all CPUs at once (skew_tick=0): one pass sees them all */
-		if (firing.irq_per_pass && vm->vcpus > firing.irq_per_pass)
+		if (firing.irq_per_pass && firing.irq_per_pass != IRQ_PER_PASS_VCPUS &&
+		    vm->vcpus > firing.irq_per_pass)
 			say("note: VM %s: its %u vCPUs' ticks come due together, above the %u"
 			    " interrupts a pass (--irq-per-pass): the rest wait a pass", vm->name,
 			    vm->vcpus, firing.irq_per_pass);

@@ -94,7 +94,7 @@ struct thread_stats {
 struct firing_config {
 	bool poll_mode;
 	uint64_t scan_ns;		/* the period in scan mode */
-	uint32_t irq_per_pass;		/* per VM; 0: no limit */
+	uint32_t irq_per_pass;		/* per VM; 0: no limit; UINT32_MAX: its vCPUs */
 	int fifo_priority;		/* 0: SCHED_OTHER */
 };
 
