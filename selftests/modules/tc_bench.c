@@ -157,10 +157,13 @@ static int tc_bench_trace_open(struct inode *inode, struct file *file)
 				TC_BENCH_TRACE_LEN * 11 + 1);
 }
 
-static ssize_t tc_bench_trace_write(struct file *file, const char __user *buf,
+/* A write to trace or decisions clears it: the length it was created with. */
+static ssize_t tc_bench_clear_write(struct file *file, const char __user *buf,
 				    size_t len, loff_t *pos)
 {
-	WRITE_ONCE(tc_bench_trace_len, 0);
+	unsigned int *recorded = file_inode(file)->i_private;
+
+	WRITE_ONCE(*recorded, 0);
 	return len;
 }
 
@@ -168,7 +171,7 @@ static const struct file_operations tc_bench_trace_fops = {
 	.owner = THIS_MODULE,
 	.open = tc_bench_trace_open,
 	.read = seq_read,
-	.write = tc_bench_trace_write,
+	.write = tc_bench_clear_write,
 	.llseek = seq_lseek,
 	.release = single_release,
 };
@@ -192,18 +195,11 @@ static int tc_bench_decisions_open(struct inode *inode, struct file *file)
 				TC_BENCH_TRACE_LEN * 27 + 1);
 }
 
-static ssize_t tc_bench_decisions_write(struct file *file, const char __user *buf,
-					size_t len, loff_t *pos)
-{
-	WRITE_ONCE(tc_bench_decisions_len, 0);
-	return len;
-}
-
 static const struct file_operations tc_bench_decisions_fops = {
 	.owner = THIS_MODULE,
 	.open = tc_bench_decisions_open,
 	.read = seq_read,
-	.write = tc_bench_decisions_write,
+	.write = tc_bench_clear_write,
 	.llseek = seq_lseek,
 	.release = single_release,
 };
@@ -236,8 +232,10 @@ static int __init tc_bench_init(void)
 	tc_bench_dir = debugfs_create_dir("tc_bench", NULL);
 	debugfs_create_file("poll", 0444, tc_bench_dir, NULL, &tc_bench_poll_fops);
 	debugfs_create_file("mark", 0200, tc_bench_dir, NULL, &tc_bench_mark_fops);
-	debugfs_create_file("trace", 0600, tc_bench_dir, NULL, &tc_bench_trace_fops);
-	debugfs_create_file("decisions", 0600, tc_bench_dir, NULL, &tc_bench_decisions_fops);
+	debugfs_create_file("trace", 0600, tc_bench_dir, &tc_bench_trace_len,
+			    &tc_bench_trace_fops);
+	debugfs_create_file("decisions", 0600, tc_bench_dir, &tc_bench_decisions_len,
+			    &tc_bench_decisions_fops);
 	return 0;
 }
 

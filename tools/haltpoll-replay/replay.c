@@ -226,6 +226,7 @@ struct idler {
 	struct tc_hp_cpu taxcut;
 	struct upstream_cpu upstream;
 	struct menu_cpu menu;
+	struct upstream_cpu host;	/* KVM's halt-polling: only host-poll's host polls */
 };
 
 static u64 budget(struct idler *d, const struct sim_event *ev, bool *capped)
@@ -287,24 +288,25 @@ static void replay(const struct workload *w, enum policy policy, u64 wake_ns, st
 			r->caught++;
 			r->polled_ns += t;
 			idle = t;
-		} else if (policy == P_HOST_POLL && d.upstream.limit_ns && t <= d.upstream.limit_ns) {
-			/* the host's poll caught it: the exit and entry, no sleep */
-			r->caught++;
-			r->halted++;
-			r->polled_ns += t;
-			added = wake_ns < HOST_POLL_EXIT_NS ? wake_ns : HOST_POLL_EXIT_NS;
-			idle = t + added;
-			upstream_adjust(&d.upstream, &host_poll_params, t);
 		} else {
-			u64 host = policy == P_HOST_POLL ? d.upstream.limit_ns : 0;
+			/* the guest halts after its poll (t > b): the host may poll then */
+			u64 host = d.host.limit_ns, rest = t - b;
 
 			r->halted++;
-			r->polled_ns += b + host;
-			r->wasted_ns += b + host;
-			added = wake_ns;
-			idle = t + wake_ns;
+			if (host && rest <= host) {
+				/* the host's poll caught it: the exit and entry, no sleep */
+				r->caught++;
+				r->polled_ns += t;
+				r->wasted_ns += b;
+				added = wake_ns < HOST_POLL_EXIT_NS ? wake_ns : HOST_POLL_EXIT_NS;
+			} else {
+				r->polled_ns += b + host;
+				r->wasted_ns += b + host;
+				added = wake_ns;
+			}
+			idle = t + added;
 			if (policy == P_HOST_POLL)
-				upstream_adjust(&d.upstream, &host_poll_params, t);
+				upstream_adjust(&d.host, &host_poll_params, rest);
 		}
 		r->added[i] = added;
 		r->added_ns += added;

@@ -163,12 +163,12 @@ static int64_t clock_shift_ns;
 /* A VM's budget unless its --vm says otherwise: interrupts per second. */
 #define IRQ_RATE_DEFAULT	20000u
 /* unset: each VM's vCPU count (guests tick on all CPUs at once, skew_tick=0) */
-#define IRQ_PER_PASS_VCPUS	UINT32_MAX
+#define IRQ_PER_PASS_VCPUS	UINT64_MAX
 #define IRQ_RATE_MAX		10000000u
 #define IRQ_RATE_UNSET		UINT64_MAX
 /* Debian's HZ: a busy vCPU's tick alone is this many interrupts a second */
 #define BUSY_TICK_HZ		250u
-static uint64_t irq_rate = IRQ_RATE_DEFAULT;
+static uint64_t irq_rate = IRQ_RATE_DEFAULT, irq_per_pass = IRQ_PER_PASS_VCPUS;
 
 /*
  * The peer ID every guest gets. Each socket serves one guest, so it is the
@@ -1157,8 +1157,6 @@ int main(int argc, char **argv)
 	uint64_t n;
 	int c, sig_fd;
 
-	firing.irq_per_pass = IRQ_PER_PASS_VCPUS;
-
 	if (config_expand(argc, argv, opts, &args, err, sizeof(err))) {
 		say("%s", err);
 		return EXIT_USAGE;
@@ -1222,7 +1220,7 @@ int main(int argc, char **argv)
 				say("bad --irq-per-pass '%s' (0 to %d)", optarg, TAXCUT_ET_MAX_SLOTS);
 				return EXIT_USAGE;
 			}
-			firing.irq_per_pass = (uint32_t)n;
+			irq_per_pass = n;
 			break;
 		case 'J':
 			stats_json = optarg;
@@ -1273,12 +1271,13 @@ int main(int argc, char **argv)
 		if (vm->irq_rate == IRQ_RATE_UNSET)
 			vm->irq_rate = irq_rate;
 		/* an honest guest busy on every vCPU must not be throttled */
+		vm->irq_per_pass = irq_per_pass == IRQ_PER_PASS_VCPUS ? vm->vcpus
+								       : (uint32_t)irq_per_pass;
 		/* guests tick on all CPUs at once (skew_tick=0): one pass sees them all */
-		if (firing.irq_per_pass && firing.irq_per_pass != IRQ_PER_PASS_VCPUS &&
-		    vm->vcpus > firing.irq_per_pass)
+		if (vm->irq_per_pass && vm->vcpus > vm->irq_per_pass)
 			say("note: VM %s: its %u vCPUs' ticks come due together, above the %u"
 			    " interrupts a pass (--irq-per-pass): the rest wait a pass", vm->name,
-			    vm->vcpus, firing.irq_per_pass);
+			    vm->vcpus, vm->irq_per_pass);
 		if (vm->irq_rate && vm->irq_rate < (uint64_t)vm->vcpus * BUSY_TICK_HZ)
 			say("note: VM %s: a guest ticking at %u Hz on all %u vCPUs needs %" PRIu64
 			    " interrupts/s, its budget is %" PRIu64 " (irq-rate=)", vm->name,

@@ -33,6 +33,7 @@ struct vm {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	unsigned int vcpus;
 	uint64_t irq_rate;	/* the budget: interrupts per second (0: none) */
+	uint32_t irq_per_pass;	/* ... and per pass (0: none) */
 	struct socket_access access;
 	struct firing_thread *thread;
 	int lock_fd;
@@ -94,7 +95,6 @@ struct thread_stats {
 struct firing_config {
 	bool poll_mode;
 	uint64_t scan_ns;		/* the period in scan mode */
-	uint32_t irq_per_pass;		/* per VM; 0: no limit; UINT32_MAX: its vCPUs */
 	int fifo_priority;		/* 0: SCHED_OTHER */
 };
 

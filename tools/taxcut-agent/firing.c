@@ -248,8 +248,7 @@ void firing_serve(struct firing_thread *t, struct vm *vm)
 		init_slack(t);
 	if (t->woke_for == vm)
 		t->woke_for = NULL;	/* a new guest did not ask for that wake */
-	et_region_budget(&vm->region, vm->irq_rate,
-			 firing.irq_per_pass == UINT32_MAX ? vm->vcpus : firing.irq_per_pass, now);
+	et_region_budget(&vm->region, vm->irq_rate, vm->irq_per_pass, now);
 	vm->served = true;
 	kick(t);
 }

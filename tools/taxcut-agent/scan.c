@@ -261,12 +261,12 @@ uint64_t et_scan(struct et_region *r, uint64_t now_ns, uint64_t next_look_ns,
 		deadline = LOAD(s->deadline_ns);
 		instance = LOAD(s->instance);
 		seq2 = LOAD(s->seq);
-		if (deadline == 0 && !(seq1 & 1) && seq1 == seq2)
-			continue;	/* nothing armed */
 		if ((seq1 & 1) || seq1 != seq2) {
 			busy = true;	/* being written: next pass */
 			continue;
 		}
+		if (deadline == 0)
+			continue;	/* nothing armed */
 		foreign = instance != r->instance;
 		if (foreign) {
 			if (!foreign_due(st, seq1, now_ns))

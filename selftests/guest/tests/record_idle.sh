@@ -6,31 +6,25 @@
 # per period; then upstream's governor's own decisions at its defaults.
 echo 0 >/sys/module/haltpoll/parameters/guest_halt_poll_ns
 check "record: tc_bench loads" insmod /lib/taxcut/tc_bench.ko record_cpu=1
-T=/sys/kernel/debug/tc_bench/trace
-record() {
-	local name=$1
-	shift
-	echo >$T
+# capture FILE NAME COMMAND...: tc_bench's FILE (trace or decisions)
+# cleared, COMMAND run, then its lines printed as "trace NAME ..." or
+# "decision NAME ..."
+capture() {
+	local file=/sys/kernel/debug/tc_bench/$1 kind=$1 name=$2
+	shift 2
+	echo >"$file"
 	"$@" >/dev/null
-	sed "s/^/trace $name /" $T
+	sed "s/^/${kind%s} $name /" "$file"
 }
-record think50 pingpong -n 3000 -t 50
-record think100 pingpong -n 3000 -t 100
-record mixed pingpong -n 4000 -t 10,50,100,200,500,1000
-record bursty pingpong -n 4000 -t 10,50,100,200,500,1000 -b 50
+capture trace think50 pingpong -n 3000 -t 50
+capture trace think100 pingpong -n 3000 -t 100
+capture trace mixed pingpong -n 4000 -t 10,50,100,200,500,1000
+capture trace bursty pingpong -n 4000 -t 10,50,100,200,500,1000 -b 50
 # upstream's governor deciding, at its defaults: every period of CPU 1 with
 # the limit it selected with (the replay's model is checked against them),
 #   decision NAME P|H RESIDENCY_NS LIMIT_NS TIMED_OUT
 echo 200000 >/sys/module/haltpoll/parameters/guest_halt_poll_ns
-D=/sys/kernel/debug/tc_bench/decisions
-decide() {
-	local name=$1
-	shift
-	echo >$D
-	"$@" >/dev/null
-	sed "s/^/decision $name /" $D
-}
-decide think50 pingpong -n 3000 -t 50
-decide mixed pingpong -n 4000 -t 10,50,100,200,500,1000
+capture decisions think50 pingpong -n 3000 -t 50
+capture decisions mixed pingpong -n 4000 -t 10,50,100,200,500,1000
 rmmod tc_bench
 ok 0 "record: traces written"
