@@ -22,13 +22,18 @@ const char *tc_hp_params_invalid(const struct tc_hp_params *p)
 		return "guest_halt_poll_shrink";
 	if (p->hit_worth_ns > TC_HP_LIMIT_WORTH_NS)
 		return "hit_worth_ns";
+	if (p->halt_cost_ns > TC_HP_LIMIT_WORTH_NS)
+		return "halt_cost_ns";
 	return NULL;
 }
 
 void tc_hp_cpu_init(struct tc_hp_cpu *c)
 {
+	unsigned int i;
+
 	memset(c, 0, sizeof(*c));
-	c->weight = TC_HP_WEIGHT_FIRST;
+	for (i = 0; i < TC_HP_CONTEXTS; i++)
+		c->ctx[i].weight = TC_HP_WEIGHT_FIRST;
 }
 
 static unsigned int log2_u64(u64 v)
@@ -85,51 +90,60 @@ u64 tc_hp_budget(const struct tc_hp_cpu *c, const struct tc_hp_params *p,
 	return budget;
 }
 
-/* Adds a period to the histogram: O(1), the decay is in the weight. */
-static void add_period(struct tc_hp_cpu *c, u64 idle_ns)
+/* Adds a period to a context's histogram: O(1), the decay is in the weight. */
+static void add_period(struct tc_hp_context *x, u64 idle_ns)
 {
 	unsigned int i;
 
-	if (!c->weight)		/* never initialised */
-		c->weight = TC_HP_WEIGHT_FIRST;
-	c->hist[tc_hp_bucket(idle_ns)] += c->weight;
-	c->total += c->weight;
-	/* the next period weighs 8/7 of this one (1 + 1/8 + 1/64) */
-	c->weight += (c->weight >> 3) + (c->weight >> 6);
-	if (c->weight < TC_HP_WEIGHT_RESCALE)
+	if (!x->weight)		/* never initialised */
+		x->weight = TC_HP_WEIGHT_FIRST;
+	x->hist[tc_hp_bucket(idle_ns)] += x->weight;
+	x->total += x->weight;
+	/* the next period weighs 1 + 2^-s + 2^-2s of this one: decay by 2^-s */
+	x->weight += (x->weight >> TC_HP_DECAY_SHIFT) + (x->weight >> (2 * TC_HP_DECAY_SHIFT));
+	if (x->weight < TC_HP_WEIGHT_RESCALE)
 		return;
-	c->total = 0;
+	x->total = 0;
 	for (i = 0; i < TC_HP_BUCKETS; i++) {
-		c->hist[i] >>= TC_HP_RESCALE_SHIFT;
-		c->total += c->hist[i];
+		x->hist[i] >>= TC_HP_RESCALE_SHIFT;
+		x->total += x->hist[i];
 	}
-	c->weight >>= TC_HP_RESCALE_SHIFT;
+	x->weight >>= TC_HP_RESCALE_SHIFT;
+}
+
+u32 tc_hp_hit_worth(const struct tc_hp_params *p)
+{
+	if (p->hit_worth_ns)
+		return p->hit_worth_ns;
+	return p->halt_cost_ns ? p->halt_cost_ns : TC_HP_FALLBACK_WORTH_NS;
 }
 
 /*
- * The window that maximises hit_worth * caught - window * missed over the
- * histogram. A window at a bucket's top catches the whole bucket; the
- * bucket the cap falls into counts as caught in proportion to the part of
- * it below the cap.
+ * The window up to @limit_ns that maximises hit_worth * caught - window *
+ * missed over the histogram (0 if none earns 1/16 of hit_worth per period). A window at a
+ * bucket's top catches the whole bucket; the bucket the limit falls into
+ * counts as caught in proportion to the part of it below the limit.
  */
-static u32 best_window(const struct tc_hp_cpu *c, const struct tc_hp_params *p)
+static u32 best_window(const struct tc_hp_context *x, const struct tc_hp_params *p,
+		       u64 limit_ns)
 {
-	s64 best_score = 0, score;
+	s64 worth = tc_hp_hit_worth(p), score;
+	/* a window must pay a little: at a break-even one, noise flips the choice */
+	s64 best_score = (worth * (s64)x->total) >> TC_HP_MARGIN_SHIFT;
 	u64 caught = 0, window, bottom = 0, top;
 	u32 best = 0;
 	unsigned int i;
 
-	for (i = 0; i < TC_HP_BUCKETS - 1 && bottom < p->max_ns; i++, bottom = top) {
+	for (i = 0; i < TC_HP_BUCKETS - 1 && bottom < limit_ns; i++, bottom = top) {
 		top = tc_hp_bucket_top_ns(i);
-		if (top <= p->max_ns) {
+		if (top <= limit_ns) {
 			window = top;
-			caught += c->hist[i];
+			caught += x->hist[i];
 		} else {
-			window = p->max_ns;
-			caught += c->hist[i] * (p->max_ns - bottom) / (top - bottom);
+			window = limit_ns;
+			caught += x->hist[i] * (limit_ns - bottom) / (top - bottom);
 		}
-		score = (s64)p->hit_worth_ns * (s64)caught -
-			(s64)window * (s64)(c->total - caught);
+		score = worth * (s64)caught - (s64)window * (s64)(x->total - caught);
 		if (score > best_score) {
 			best_score = score;
 			best = (u32)window;
@@ -139,37 +153,61 @@ static u32 best_window(const struct tc_hp_cpu *c, const struct tc_hp_params *p)
 }
 
 /*
- * One step of the window towards the target, as far as grow and shrink
- * allow; a shrink only once the target has stayed below for
- * TC_HP_SHRINK_AFTER periods, so one long sleep changes nothing.
+ * One step of the window towards the target. Growing, the reach grows by
+ * the grow factor per period and the window is the best one within it,
+ * so a ramp through windows that catch nothing polls nothing. Shrinking,
+ * by the shrink divisor, only once the target has stayed below for
+ * TC_HP_SHRINK_AFTER periods, so one odd period changes nothing.
  */
-static u32 step(struct tc_hp_cpu *c, const struct tc_hp_params *p)
+static void step(struct tc_hp_context *x, const struct tc_hp_params *p)
 {
-	u64 window = c->window_ns, target = c->target_ns, next;
+	u64 window = x->window_ns, target = x->target_ns, reach = x->reach_ns, next;
 
 	if (target < window)
-		c->shrink_votes++;
+		x->shrink_votes++;
 	else
-		c->shrink_votes = 0;
+		x->shrink_votes = 0;
 
 	if (target > window) {
-		next = max_u64(window * p->grow, p->grow_start_ns);
+		next = max_u64(reach * p->grow, p->grow_start_ns);
 		if (!p->grow || !next)
 			next = target;
-		window = min_u64(next, target);
+		reach = min_u64(max_u64(next, reach), target);
+		window = reach == target ? target : best_window(x, p, reach);
 	} else if (target < window && p->allow_shrink &&
-		   c->shrink_votes >= TC_HP_SHRINK_AFTER) {
+		   x->shrink_votes >= TC_HP_SHRINK_AFTER) {
 		next = p->shrink ? window / p->shrink : 0;
 		/* below a microsecond a window catches nothing: go all the way */
 		window = next < TC_HP_FIRST_NS ? target : max_u64(next, target);
+		reach = window;
+	} else if (target == window) {
+		reach = window;
 	}
-	return (u32)min_u64(window, p->max_ns);
+	x->window_ns = (u32)min_u64(window, p->max_ns);
+	x->reach_ns = (u32)min_u64(reach, p->max_ns);
+}
+
+/*
+ * When the wakeup came, as far as the CPU can tell: a halted period's end
+ * is late by the halt's wakeup cost, and it lasted at least its poll.
+ */
+static u64 event_ns(const struct tc_hp_params *p, const struct tc_hp_period *period)
+{
+	u64 idle = period->idle_ns;
+
+	if (!period->halted)
+		return idle;
+	if (idle <= p->halt_cost_ns)
+		return period->polled_ns;
+	return max_u64(idle - p->halt_cost_ns, period->polled_ns);
 }
 
 void tc_hp_record(struct tc_hp_cpu *c, const struct tc_hp_params *p,
 		  const struct tc_hp_period *period)
 {
+	struct tc_hp_context *x = &c->ctx[c->context % TC_HP_CONTEXTS];
 	struct tc_hp_stats *s = &c->stats;
+	u64 event;
 
 	if (period->budget_ns) {
 		s->polls++;
@@ -186,22 +224,32 @@ void tc_hp_record(struct tc_hp_cpu *c, const struct tc_hp_params *p,
 	if (period->halted)
 		s->halts++;
 
-	add_period(c, period->idle_ns);
+	event = event_ns(p, period);
+	add_period(x, event);
 	/*
 	 * Caught wakeups rescan only now and then: they are the periods that
 	 * must stay cheap. A miss looks at once (it ended in a halt anyway).
 	 */
-	if (++c->since_scan >= TC_HP_RESCAN_EVERY || !period->hit) {
-		c->target_ns = best_window(c, p);
-		c->since_scan = 0;
+	if (++x->since_scan >= TC_HP_RESCAN_EVERY || !period->hit) {
+		x->target_ns = best_window(x, p, p->max_ns);
+		x->since_scan = 0;
 	}
-	c->window_ns = step(c, p);
+	step(x, p);
+
+	c->context = event > p->max_ns;
+	c->window_ns = c->ctx[c->context].window_ns;
+	c->target_ns = c->ctx[c->context].target_ns;
 }
 
 void tc_hp_clamp(struct tc_hp_cpu *c, const struct tc_hp_params *p)
 {
-	if (c->window_ns > p->max_ns)
-		c->window_ns = p->max_ns;
-	if (c->target_ns > p->max_ns)
-		c->target_ns = p->max_ns;
+	unsigned int i;
+
+	for (i = 0; i < TC_HP_CONTEXTS; i++) {
+		c->ctx[i].window_ns = min_u64(c->ctx[i].window_ns, p->max_ns);
+		c->ctx[i].target_ns = min_u64(c->ctx[i].target_ns, p->max_ns);
+		c->ctx[i].reach_ns = min_u64(c->ctx[i].reach_ns, p->max_ns);
+	}
+	c->window_ns = min_u64(c->window_ns, p->max_ns);
+	c->target_ns = min_u64(c->target_ns, p->max_ns);
 }

@@ -5,10 +5,13 @@
  * loadable cpuidle driver feed it idle periods and ask it for a budget.
  *
  * Each CPU keeps a decayed histogram of its recent idle periods, measured
- * whole (polling and halting together). The target window is the one that
- * maximises  hit_worth * (periods it would catch) - window * (periods it
- * would miss), i.e. a poll is kept only while the halt latency it saves is
- * worth more than the polling time it wastes. The window moves towards the
+ * whole (polling and halting together), a halted one less the measured halt
+ * cost: that part is the halt's own wakeup, not the wait for an event, and
+ * where halts are slow it would hide every short period past the cap. The
+ * target window is the one that maximises  hit_worth * (periods it would
+ * catch) - window * (periods it would miss), i.e. a poll is kept only while
+ * the halt latency it saves is worth more than the polling time it wastes;
+ * by default hit_worth is the measured halt cost. The window moves towards the
  * target at most by upstream's grow and shrink factors per idle period, and
  * the poll never runs past the next timer event the CPU knows about.
  * docs/haltpoll.md explains the design.
@@ -28,16 +31,30 @@
 #define TC_HP_MAX_NS		8000000u	/* largest allowed window cap */
 
 /*
- * Histogram weights decay by about 1/8 per idle period. Lazily: instead of
- * scaling every bucket down, each new period weighs 8/7 of the last one,
- * and all weights are scaled down together once they grow large.
+ * Idle periods come in phases (a burst of short ones, then long sleeps),
+ * so what follows a period depends on it: each CPU learns two contexts,
+ * the periods that followed one the window could catch (at most the cap)
+ * and those that followed a longer one, each with its own histogram,
+ * target and window. The context of the next period is the class of the
+ * one just ended; switching between the two windows is immediate.
  */
+#define TC_HP_CONTEXTS		2
+
+/*
+ * Histogram weights decay by about 1/TC_HP_DECAY per idle period of their
+ * context. Lazily: instead of scaling every bucket down, each new period
+ * weighs a little more than the last, and all weights are scaled down
+ * together once they grow large.
+ */
+#define TC_HP_DECAY_SHIFT	6
 #define TC_HP_WEIGHT_FIRST	(1u << 12)
 #define TC_HP_WEIGHT_RESCALE	(1u << 24)
 #define TC_HP_RESCALE_SHIFT	12
-/* The target is recomputed after every miss, and every few caught periods. */
+/* A context's target is recomputed after every miss, and every few caught periods. */
 #define TC_HP_RESCAN_EVERY	4
-/* The window shrinks only after this many periods in a row ask for it. */
+/* A window must earn hit_worth >> this per period on average to be chosen. */
+#define TC_HP_MARGIN_SHIFT	4
+/* A window shrinks only after this many periods in a row ask for it. */
 #define TC_HP_SHRINK_AFTER	2
 
 struct tc_hp_params {
@@ -46,8 +63,12 @@ struct tc_hp_params {
 	u32 grow_start_ns;	/* guest_halt_poll_grow_start: first window */
 	u32 shrink;		/* guest_halt_poll_shrink: divisor, 0 = jump */
 	bool allow_shrink;	/* guest_halt_poll_allow_shrink */
-	u32 hit_worth_ns;	/* wasted polling one caught wakeup is worth */
+	u32 hit_worth_ns;	/* wasted polling one caught wakeup is worth, 0: halt_cost_ns */
+	u32 halt_cost_ns;	/* measured: a halted wakeup's cost over a polled one, 0: unknown */
 };
+
+/* The exchange rate while the halt cost is unknown and none is set. */
+#define TC_HP_FALLBACK_WORTH_NS	100000u
 
 /* Upstream's defaults where the meaning is the same, and ours. */
 #define TC_HP_DEFAULT_PARAMS {			\
@@ -56,7 +77,7 @@ struct tc_hp_params {
 	.grow_start_ns = 50000,			\
 	.shrink = 2,				\
 	.allow_shrink = true,			\
-	.hit_worth_ns = 100000,			\
+	.hit_worth_ns = 0,			\
 }
 
 struct tc_hp_stats {
@@ -69,14 +90,22 @@ struct tc_hp_stats {
 	u64 timer_capped;	/* polls cut short by the next timer event */
 };
 
-struct tc_hp_cpu {
-	u32 window_ns;		/* the poll window now */
-	u32 target_ns;		/* where the histogram says it should be */
+struct tc_hp_context {
+	u32 window_ns;		/* the poll window in this context */
+	u32 target_ns;		/* where its histogram says it should be */
+	u32 reach_ns;		/* how far the window may grow by now */
 	u32 shrink_votes;	/* periods in a row with the target below */
 	u32 since_scan;		/* periods since the target was computed */
 	u32 weight;		/* of the next period (grows: lazy decay) */
 	u64 total;		/* sum of hist[] */
 	u32 hist[TC_HP_BUCKETS];
+};
+
+struct tc_hp_cpu {
+	u32 window_ns;		/* the poll window now: the current context's */
+	u32 target_ns;		/* ... and its target */
+	u32 context;		/* the next period's: 1 after one past the cap */
+	struct tc_hp_context ctx[TC_HP_CONTEXTS];
 	struct tc_hp_stats stats;
 };
 
@@ -106,6 +135,9 @@ u64 tc_hp_budget(const struct tc_hp_cpu *c, const struct tc_hp_params *p,
 /* Learns from one idle period: statistics, histogram, target, window. */
 void tc_hp_record(struct tc_hp_cpu *c, const struct tc_hp_params *p,
 		  const struct tc_hp_period *period);
+
+/* The exchange rate in use: hit_worth_ns, else the halt cost, else a guess. */
+u32 tc_hp_hit_worth(const struct tc_hp_params *p);
 
 /* Keeps the window inside the (possibly changed) parameters. */
 void tc_hp_clamp(struct tc_hp_cpu *c, const struct tc_hp_params *p);

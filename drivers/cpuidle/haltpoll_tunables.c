@@ -30,6 +30,14 @@ void notrace tc_hp_tunables_read(struct tc_hp_params *p)
 	p->shrink = READ_ONCE(tunables.shrink);
 	p->allow_shrink = READ_ONCE(tunables.allow_shrink);
 	p->hit_worth_ns = READ_ONCE(tunables.hit_worth_ns);
+	p->halt_cost_ns = READ_ONCE(tunables.halt_cost_ns);
+}
+
+void tc_hp_tunables_set_halt_cost(u32 ns)
+{
+	mutex_lock(&tunables_lock);
+	WRITE_ONCE(tunables.halt_cost_ns, min_t(u32, ns, TC_HP_MAX_NS));
+	mutex_unlock(&tunables_lock);
 }
 
 /* Applies @set to a copy of the tunables; commits only a valid result. */
@@ -105,7 +113,7 @@ module_param_cb(guest_halt_poll_allow_shrink, &hp_bool_ops, &tunables.allow_shri
 MODULE_PARM_DESC(guest_halt_poll_allow_shrink, "let the window shrink (Y)");
 module_param_cb(hit_worth_ns, &hp_u32_ops, &tunables.hit_worth_ns, 0644);
 MODULE_PARM_DESC(hit_worth_ns,
-		 "wasted polling one wakeup caught by polling is worth, ns (0-10000000; 100000)");
+		 "wasted polling one wakeup caught by polling is worth, ns (0-10000000; 0: the measured halt cost)");
 
 void tc_hp_seq_header(struct seq_file *m)
 {

@@ -13,6 +13,9 @@
 /* A consistent-enough copy for the idle path: each field is valid alone. */
 void tc_hp_tunables_read(struct tc_hp_params *p);
 
+/* The measured cost of a halted wakeup (0: unknown), for every CPU's policy. */
+void tc_hp_tunables_set_halt_cost(u32 ns);
+
 /*
  * Called after a parameter changed, with the new values in place: the user
  * of this file brings its CPUs' state inside them (tc_hp_clamp()).

@@ -38,6 +38,21 @@ grep '^idle_poll: ' /sys/kernel/taxcut/policy | sed 's/^/# /'
 grep -q "^idle_poll: taxcut_idle on $ncpu CPUs, host polling off; " /sys/kernel/taxcut/policy
 ok $? "the report shows the driver, host polling off and the counters"
 
+# the halt cost, measured at load between two CPUs, and again on demand
+grep '^halt_cost: ' /sys/kernel/taxcut/policy | sed 's/^/# /'
+if [ "$ncpu" -gt 1 ]; then
+	grep -qE "^halt_cost: [0-9]+ us \(a call to a halted CPU [0-9]+ us, to a polling one [0-9]+ us\); .*hit_worth [0-9]+ us \(the halt cost\)$" \
+		/sys/kernel/taxcut/policy
+	ok $? "the report shows the measured halt cost as the exchange rate"
+	dmesg | grep -qE "taxcut: idle: a halt costs [0-9]+ us here"
+	ok $? "the kernel log says what a halt costs"
+	said='taxcut: idle: (a halt costs [0-9]+ us here|halt cost unknown)'
+	measured=$(dmesg | grep -cE "$said")
+	echo 1 >/sys/kernel/debug/taxcut/idle_measure_halt_cost &&
+		[ "$(dmesg | grep -cE "$said")" -eq $((measured + 1)) ]
+	ok $? "writing idle_measure_halt_cost measures it again"
+fi
+
 # parameters: bad values refused, state stays inside the bounds
 for bad in "guest_halt_poll_ns 8000001" "guest_halt_poll_ns -1" "guest_halt_poll_ns abc" \
 	"guest_halt_poll_grow 65" "guest_halt_poll_grow_start 9000000" \
