@@ -173,7 +173,12 @@ static void step(struct tc_hp_context *x, const struct tc_hp_params *p)
 		if (!p->grow || !next)
 			next = target;
 		reach = min_u64(max_u64(next, reach), target);
-		window = reach == target ? target : best_window(x, p, reach);
+		/*
+		 * On the way up, a window below the current one that pays
+		 * better is taken, unless shrinking is not allowed at all.
+		 */
+		next = reach == target ? target : best_window(x, p, reach);
+		window = p->allow_shrink ? next : max_u64(window, next);
 	} else if (target < window && p->allow_shrink &&
 		   x->shrink_votes >= TC_HP_SHRINK_AFTER) {
 		next = p->shrink ? window / p->shrink : 0;
@@ -252,4 +257,38 @@ void tc_hp_clamp(struct tc_hp_cpu *c, const struct tc_hp_params *p)
 	}
 	c->window_ns = min_u64(c->window_ns, p->max_ns);
 	c->target_ns = min_u64(c->target_ns, p->max_ns);
+}
+
+/* Sorts a few samples in place (insertion: the probe takes 15). */
+static void sort_few(u64 *v, unsigned int n)
+{
+	unsigned int i, j;
+
+	for (i = 1; i < n; i++) {
+		u64 x = v[i];
+
+		for (j = i; j && v[j - 1] > x; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+}
+
+u64 tc_hp_median(u64 *v, unsigned int n)
+{
+	if (!n)
+		return 0;
+	sort_few(v, n);
+	return v[n / 2];
+}
+
+u32 tc_hp_halt_cost(u64 halted_ns, u64 polled_ns)
+{
+	if (halted_ns <= polled_ns)
+		return 1;	/* 0 would mean unknown */
+	return (u32)min_u64(halted_ns - polled_ns, TC_HP_MAX_NS);
+}
+
+bool tc_hp_probe_plausible(u64 halted_ns, u64 polled_ns)
+{
+	return halted_ns / 2 >= polled_ns;
 }

@@ -139,6 +139,22 @@ void tc_hp_record(struct tc_hp_cpu *c, const struct tc_hp_params *p,
 /* The exchange rate in use: hit_worth_ns, else the halt cost, else a guess. */
 u32 tc_hp_hit_worth(const struct tc_hp_params *p);
 
+/*
+ * The halt cost from the probe's round trips (haltpoll_probe.c): the
+ * median to a halted CPU less the median to a polling one, at least 1 ns
+ * (0 means unknown), at most TC_HP_MAX_NS. tc_hp_median() sorts @v.
+ */
+u64 tc_hp_median(u64 *v, unsigned int n);
+u32 tc_hp_halt_cost(u64 halted_ns, u64 polled_ns);
+
+/*
+ * Whether the round trips measured a halt at all: a polling CPU wakes
+ * without an exit, so on a host that runs the vCPUs it is at least twice
+ * as fast; else the vCPUs were not running when called and the difference
+ * is the host's scheduling noise.
+ */
+bool tc_hp_probe_plausible(u64 halted_ns, u64 polled_ns);
+
 /* Keeps the window inside the (possibly changed) parameters. */
 void tc_hp_clamp(struct tc_hp_cpu *c, const struct tc_hp_params *p);
 

@@ -21,21 +21,18 @@
 #include <linux/cpuhotplug.h>
 #include <linux/cpuidle.h>
 #include <linux/debugfs.h>
-#include <linux/delay.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/percpu.h>
 #include <linux/sched/clock.h>
 #include <linux/sched/idle.h>
 #include <linux/seq_file.h>
-#include <linux/slab.h>
-#include <linux/sort.h>
 #include <linux/timekeeping.h>
-#include <linux/workqueue.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
 #include <taxcut/kvm_abi.h>
 #include "haltpoll_policy.h"
+#include "haltpoll_probe.h"
 #include "haltpoll_tunables.h"
 #include "taxcut.h"
 
@@ -44,30 +41,10 @@ enum { TC_IDLE_POLL_HALT, TC_IDLE_HALT, TC_IDLE_STATES };
 /* Polls between two reads of the clock. */
 #define TC_IDLE_RELAX_BETWEEN_CLOCKS	64
 
-/*
- * The halt cost probe: round trips of an empty cross-CPU call to a CPU
- * that halts at once and to one that polls (for up to a millisecond),
- * interleaved; the difference of the medians is what a halt adds to a
- * wakeup on this host: the exit, the host's wakeup of the vCPU thread, the
- * entry. It becomes the policy's exchange rate (hit_worth_ns 0) and is
- * taken off halted periods before they are learnt.
- */
-#define TC_IDLE_PROBE_ROUNDS		15
-#define TC_IDLE_PROBE_POLL_NS		(1000 * NSEC_PER_USEC)
-#define TC_IDLE_PROBE_SETTLE_US		50	/* after the target is back in idle */
-#define TC_IDLE_PROBE_WAIT_NS		(5 * NSEC_PER_MSEC)
-#define TC_IDLE_PROBE_TRIES		3
-#define TC_IDLE_PROBE_RETRY_MS		10
-
-/* What a CPU's idle entries do while another CPU measures the halt cost. */
-enum tc_idle_probe { TC_PROBE_OFF, TC_PROBE_HALT, TC_PROBE_POLL };
-
 struct tc_idle_cpu {
 	struct cpuidle_device dev;
 	struct tc_hp_cpu hp;
 	struct tc_hp_period last;	/* learnt from at the next idle entry */
-	unsigned int entries;		/* idle entries, for the prober */
-	enum tc_idle_probe probe;
 	bool pending;
 	bool poll_control_saved;
 	u64 poll_control;		/* its value before we wrote 0 */
@@ -142,9 +119,9 @@ static int notrace tc_idle_enter(struct cpuidle_device *dev,
 	struct tc_hp_params p;
 	u64 start;
 
-	enum tc_idle_probe probe = READ_ONCE(ic->probe);
+	/* the halt cost probe (haltpoll_probe.c) may ask how this period goes */
+	enum tc_hp_probe_mode probe = tc_hp_probe_enter();
 
-	WRITE_ONCE(ic->entries, ic->entries + 1);
 	tc_hp_tunables_read(&p);
 	/* learn from the last period now, while there is nothing else to do */
 	if (ic->pending) {
@@ -153,9 +130,9 @@ static int notrace tc_idle_enter(struct cpuidle_device *dev,
 	}
 
 	start = local_clock();
-	if (probe == TC_PROBE_POLL)
-		period.budget_ns = TC_IDLE_PROBE_POLL_NS;
-	else if (index == TC_IDLE_POLL_HALT && probe == TC_PROBE_OFF)
+	if (probe == TC_HP_PROBE_POLL)
+		period.budget_ns = TC_HP_PROBE_POLL_NS;
+	else if (index == TC_IDLE_POLL_HALT && probe == TC_HP_PROBE_OFF)
 		period.budget_ns = tc_hp_budget(&ic->hp, &p, tc_idle_next_event(dev),
 						&period.timer_capped);
 	if (period.budget_ns) {
@@ -170,8 +147,9 @@ static int notrace tc_idle_enter(struct cpuidle_device *dev,
 	period.idle_ns = local_clock() - start;
 
 	/* a probe's periods are the prober's doing, not this CPU's load */
+	tc_hp_probe_exit(probe, period.halted);
 	ic->last = period;
-	ic->pending = probe == TC_PROBE_OFF;
+	ic->pending = probe == TC_HP_PROBE_OFF;
 	return index;
 }
 
@@ -257,175 +235,6 @@ static int tc_idle_cpu_offline(unsigned int cpu)
 	return 0;
 }
 
-/* --- the halt cost --------------------------------------------------------- */
-
-static struct tc_idle_halt_cost {
-	u32 cost_ns, halted_ns, polled_ns;	/* medians: halted - polled, clamped at 0 */
-	int from, to;				/* the CPUs measured between */
-	const char *why_unknown;		/* NULL once measured */
-} tc_idle_halt_cost = { .why_unknown = "not measured yet" };
-static DEFINE_MUTEX(tc_idle_probe_lock);
-
-static u32 ns_to_us(u32 ns)
-{
-	return ns / NSEC_PER_USEC;
-}
-
-static void tc_idle_probe_nop(void *unused)
-{
-}
-
-/* Waits until @cpu has entered idle again; false if it does not soon. */
-static bool tc_idle_probe_settle(struct tc_idle_cpu *ic, unsigned int entries)
-{
-	u64 start = local_clock();
-
-	while (READ_ONCE(ic->entries) == entries) {
-		if (local_clock() - start > TC_IDLE_PROBE_WAIT_NS)
-			return false;
-		cpu_relax();
-	}
-	/* past the entry, into HLT or the poll loop */
-	udelay(TC_IDLE_PROBE_SETTLE_US);
-	return true;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	u64 x = *(const u64 *)a, y = *(const u64 *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-struct tc_idle_probe_run {
-	int target;
-	u64 rtt[2][TC_IDLE_PROBE_ROUNDS];	/* [0] halted, [1] polling */
-	unsigned int n[2];
-};
-
-/* Runs on the measuring CPU (work_on_cpu), the target idle meanwhile. */
-static long tc_idle_probe_fn(void *arg)
-{
-	struct tc_idle_probe_run *run = arg;
-	struct tc_idle_cpu *ic = per_cpu_ptr(&tc_idle_cpus, run->target);
-	unsigned int i, mode, entries;
-	u64 t0;
-
-	for (i = 0; i < 2 * TC_IDLE_PROBE_ROUNDS; i++) {
-		mode = i & 1;
-		WRITE_ONCE(ic->probe, mode ? TC_PROBE_POLL : TC_PROBE_HALT);
-		/* an entry that began before the mode changed does not count */
-		entries = READ_ONCE(ic->entries);
-		smp_call_function_single(run->target, tc_idle_probe_nop, NULL, 1);
-		if (!tc_idle_probe_settle(ic, entries))
-			continue;
-		entries = READ_ONCE(ic->entries);
-		t0 = local_clock();
-		smp_call_function_single(run->target, tc_idle_probe_nop, NULL, 1);
-		run->rtt[mode][run->n[mode]++] = local_clock() - t0;
-		/*
-		 * It may be back in idle already (one entry more); more than
-		 * that, it ran something else meanwhile: a spoilt sample.
-		 */
-		if (READ_ONCE(ic->entries) - entries > 1)
-			run->n[mode]--;
-		cond_resched();
-	}
-	WRITE_ONCE(ic->probe, TC_PROBE_OFF);
-	return 0;
-}
-
-/* Measures the halt cost between two online CPUs; tells the policy. */
-static void tc_idle_measure_halt_cost(void)
-{
-	struct tc_idle_halt_cost hc = { .from = -1, .to = -1 };
-	struct tc_idle_probe_run *run;
-	u64 halted, polled;
-	unsigned int try;
-
-	run = kzalloc(sizeof(*run), GFP_KERNEL);
-	if (!run)
-		return;
-	mutex_lock(&tc_idle_probe_lock);
-	cpus_read_lock();
-	hc.from = cpumask_first(cpu_online_mask);
-	hc.to = cpumask_next(hc.from, cpu_online_mask);
-	if (hc.to >= nr_cpu_ids) {
-		hc.why_unknown = "one CPU online: nothing to measure against";
-		goto out;
-	}
-	run->target = hc.to;
-	/* a busy target spoils samples: try again a little later */
-	for (try = 0; try < TC_IDLE_PROBE_TRIES; try++) {
-		if (try)
-			msleep(TC_IDLE_PROBE_RETRY_MS);
-		run->n[0] = 0;
-		run->n[1] = 0;
-		work_on_cpu(hc.from, tc_idle_probe_fn, run);
-		if (run->n[0] > TC_IDLE_PROBE_ROUNDS / 2 && run->n[1] > TC_IDLE_PROBE_ROUNDS / 2)
-			break;
-	}
-	if (try == TC_IDLE_PROBE_TRIES) {
-		hc.why_unknown = "the target CPU was busy";
-		goto out;
-	}
-	sort(run->rtt[0], run->n[0], sizeof(u64), cmp_u64, NULL);
-	sort(run->rtt[1], run->n[1], sizeof(u64), cmp_u64, NULL);
-	halted = run->rtt[0][run->n[0] / 2];
-	polled = run->rtt[1][run->n[1] / 2];
-	hc.halted_ns = min_t(u64, halted, U32_MAX);
-	hc.polled_ns = min_t(u64, polled, U32_MAX);
-	hc.cost_ns = halted > polled ? min_t(u64, halted - polled, TC_HP_MAX_NS) : 0;
-	hc.why_unknown = NULL;
-out:
-	cpus_read_unlock();
-	tc_idle_halt_cost = hc;
-	/* 0 would mean unknown: a host where halting costs nothing gets 1 ns */
-	tc_hp_tunables_set_halt_cost(hc.why_unknown ? 0 : max(hc.cost_ns, 1U));
-	mutex_unlock(&tc_idle_probe_lock);
-	kfree(run);
-	if (hc.why_unknown)
-		pr_info("halt cost unknown: %s\n", hc.why_unknown);
-	else
-		pr_info("a halt costs %u us here (a call to a halted CPU %u us, to a polling one %u us; CPU %d to %d)\n",
-			ns_to_us(hc.cost_ns), ns_to_us(hc.halted_ns),
-			ns_to_us(hc.polled_ns), hc.from, hc.to);
-}
-
-static ssize_t tc_idle_probe_write(struct file *file, const char __user *buf, size_t len,
-				   loff_t *ppos)
-{
-	tc_idle_measure_halt_cost();
-	return len;
-}
-
-static const struct file_operations tc_idle_probe_fops = {
-	.owner = THIS_MODULE,
-	.write = tc_idle_probe_write,
-	.llseek = noop_llseek,
-};
-
-/* The report's halt_cost line. */
-static int tc_idle_halt_cost_show(char *buf, int len)
-{
-	struct tc_hp_params p;
-
-	tc_hp_tunables_read(&p);
-	if (tc_idle_halt_cost.why_unknown)
-		return sysfs_emit_at(buf, len, "halt_cost: unknown: %s; hit_worth %u us%s\n",
-				     tc_idle_halt_cost.why_unknown,
-				     ns_to_us(tc_hp_hit_worth(&p)),
-				     p.hit_worth_ns ? " (set)" : " (default)");
-	return sysfs_emit_at(buf, len,
-			     "halt_cost: %u us (a call to a halted CPU %u us, to a polling one %u us); polling pays off while a window of W us catches more than W/(W+%u) of wakeups; hit_worth %u us%s\n",
-			     ns_to_us(tc_idle_halt_cost.cost_ns),
-			     ns_to_us(tc_idle_halt_cost.halted_ns),
-			     ns_to_us(tc_idle_halt_cost.polled_ns),
-			     ns_to_us(tc_hp_hit_worth(&p)),
-			     ns_to_us(tc_hp_hit_worth(&p)),
-			     p.hit_worth_ns ? " (set)" : " (the halt cost)");
-}
-
 /* --- statistics -------------------------------------------------------------- */
 
 static void tc_idle_sum(struct tc_hp_stats *sum, unsigned int *cpus)
@@ -495,7 +304,7 @@ int taxcut_idle_show(char *buf, int len)
 			     cpus, tc_idle_host_polling_off ? "off" : "on", s.polls,
 			     s.poll_hits, s.poll_misses, s.halts, s.poll_ns / NSEC_PER_USEC,
 			     s.wasted_ns / NSEC_PER_USEC);
-	return n + tc_idle_halt_cost_show(buf, len + n);
+	return n + tc_hp_probe_show(buf, len + n);
 }
 
 /* --- registration ------------------------------------------------------------ */
@@ -569,9 +378,8 @@ int taxcut_idle_init(void)
 	tc_idle_status = TC_IDLE_ON;
 	tc_idle_debugfs = debugfs_create_file("idle", 0444, taxcut_debugfs, NULL,
 					      &tc_idle_stats_fops);
-	tc_idle_probe_debugfs = debugfs_create_file("idle_measure_halt_cost", 0200, taxcut_debugfs,
-						    NULL, &tc_idle_probe_fops);
-	tc_idle_measure_halt_cost();
+	tc_idle_probe_debugfs = tc_hp_probe_debugfs("idle_measure_halt_cost", taxcut_debugfs);
+	tc_hp_probe_measure();
 	pr_info("registered (%s%s): adaptive poll up to %u ns, host polling %s\n",
 		tc_idle_builtin_why && hint ? "built-in policy: " : "",
 		tc_idle_builtin_why && hint ? tc_idle_builtin_why : hint ? "REALTIME hint" : "force=1",

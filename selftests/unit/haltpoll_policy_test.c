@@ -284,6 +284,30 @@ static void test_halt_cost(void)
 	       c.window_ns);
 }
 
+/* The probe's arithmetic: medians of its round trips, their difference. */
+static void test_probe_math(void)
+{
+	u64 halted[15] = { 40, 31, 33, 900, 35, 30, 36, 29, 34, 32, 38, 37, 30, 39, 2000 };
+	u64 polled[15] = { 4, 3, 5, 2, 300, 3, 4, 6, 2, 3, 5, 4, 3, 2, 4 };
+	u64 one = 7;
+	unsigned int i;
+	bool sorted = true;
+
+	tap_ok(tc_hp_median(halted, 15) == 35 && tc_hp_median(polled, 15) == 4,
+	       "medians of 15 round trips, outliers and all: 35 and 4");
+	for (i = 1; i < 15; i++)
+		sorted &= halted[i - 1] <= halted[i];
+	tap_ok(sorted, "the samples come back sorted");
+	tap_ok(tc_hp_median(&one, 1) == 7 && tc_hp_median(NULL, 0) == 0, "one sample, none");
+	tap_ok(tc_hp_halt_cost(35000, 4000) == 31000, "halt cost: 35 us against 4 us is 31 us");
+	tap_ok(tc_hp_halt_cost(4000, 5000) == 1 && tc_hp_halt_cost(5000, 5000) == 1,
+	       "a halt no dearer than a poll costs 1 ns (0 means unknown)");
+	tap_ok(tc_hp_halt_cost(~0ULL, 0) == TC_HP_MAX_NS, "at most %u ns", TC_HP_MAX_NS);
+	tap_ok(tc_hp_probe_plausible(35000, 4000) && tc_hp_probe_plausible(8000, 4000) &&
+	       !tc_hp_probe_plausible(87000, 74000) && !tc_hp_probe_plausible(7999, 4000),
+	       "a measurement counts when the halted round trip is at least twice the polled one");
+}
+
 static void test_long_sleeps(void)
 {
 	const struct tc_hp_params p = TC_HP_DEFAULT_PARAMS;
@@ -544,6 +568,7 @@ int main(void)
 	test_long_sleeps();
 	test_phases();
 	test_halt_cost();
+	test_probe_math();
 	test_timer_cap();
 	test_bounds();
 	test_knobs();

@@ -18,6 +18,10 @@
 #               the menu governor (Debian builds no haltpoll governor)
 #   taxcut-mod  stock Debian 6.1, dedicated hint, taxcut.ko's idle driver
 #               (the kernel's haltpoll kept out: initcall_blacklist)
+#   debian13    stock Debian 13, dedicated hint: its cpuidle-haltpoll with its
+#               haltpoll governor (Debian 13 builds both in)
+#   taxcut-mod13  stock Debian 13, dedicated hint, taxcut.ko's idle driver
+#               (the kernel's haltpoll kept out: initcall_blacklist)
 # Workloads: selftests/guest/tests/bench_haltpoll.sh.
 set -euo pipefail
 
@@ -25,7 +29,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 lib=$TAXCUT_TOP/selftests/lib
 out=$TAXCUT_BUILD/bench/haltpoll
-repeats=3 vcpus="2 4" configs="halt poll hostpoll upstream taxcut-gov debian taxcut-mod"
+repeats=3 vcpus="2 4" configs="halt poll hostpoll upstream taxcut-gov debian taxcut-mod debian13 taxcut-mod13"
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--repeats) repeats=$2 ;;
@@ -50,6 +54,8 @@ declare -A config=(
 	[taxcut-gov]="ours|$m,kvm-hint-dedicated=on||on|governor"
 	[debian]="debian|$m,kvm-hint-dedicated=on||on|none"
 	[taxcut-mod]="debian|$m,kvm-hint-dedicated=on|initcall_blacklist=haltpoll_init|on|module"
+	[debian13]="debian13|$m,kvm-hint-dedicated=on||on|none"
+	[taxcut-mod13]="debian13|$m,kvm-hint-dedicated=on|initcall_blacklist=haltpoll_init|on|module"
 )
 
 for r in $(seq 1 "$repeats"); do
@@ -57,6 +63,7 @@ for r in $(seq 1 "$repeats"); do
 		for c in $configs; do
 			[ -n "${config[$c]:-}" ] || die "no configuration named $c"
 			IFS='|' read -r k cpu append emu setup <<<"${config[$c]}"
+			[ -e "$out/$k.cpio.gz" ] || die "$c needs the $k kernel: run 'make deps'"
 			run=$out/runs/$c.$v.$r
 			log "round $r/$repeats: $c, $v vCPUs"
 			"$lib/boot.sh" --out "$run" --qemu "$qemu" --kernel "$(bench_image $k)" \

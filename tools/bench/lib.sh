@@ -3,8 +3,9 @@
 # and the stock Debian 6.1 one, and an initramfs for each with taxcut and
 # the test modules. Sourced after tools/build/common.sh.
 #
-#   bench_prepare OUT [initramfs.sh options]   sets $qemu, $ours, $debian
-#   bench_image ours|debian                    the kernel image to boot
+#   bench_prepare OUT [initramfs.sh options]   sets $qemu, $ours, $debian, $debian13
+#   bench_image ours|debian|debian13           the kernel image to boot
+# (debian13, stock Debian 13, where make deps built its trixie environment)
 
 bench_prepare() {
 	local out=$1 k kdir ko tko
@@ -12,9 +13,11 @@ bench_prepare() {
 	qemu=$("$TAXCUT_TOP/tools/build/qemu.sh")
 	ours=$("$TAXCUT_TOP/tools/build/kernel.sh" release)
 	debian=$(debian_kdir)
+	debian13=$(trixie_kdir)
 	rm -rf "$out"
 	mkdir -p "$out"
-	for k in ours debian; do
+	for k in ours debian debian13; do
+		[ -d "${!k}" ] || continue
 		kdir=${!k}
 		ko=$("$TAXCUT_TOP/tools/build/module.sh" "$kdir")
 		tko=$("$TAXCUT_TOP/tools/build/module.sh" --tests "$kdir")
@@ -27,6 +30,7 @@ bench_image() {
 	case "$1" in
 	ours) echo "$ours/arch/x86/boot/bzImage" ;;
 	debian) debian_vmlinuz ;;
+	debian13) trixie_vmlinuz ;;
 	esac
 }
 

@@ -9,6 +9,9 @@
  * is learnt from whole: the poll and the halt that follows it.
  * With a driver whose state 0 does not poll it always picks state 0.
  *
+ * The halt cost (haltpoll_probe.c) is measured shortly after the governor
+ * is selected, and on a write to debugfs taxcut_haltpoll_measure_halt_cost.
+ *
  * Not picked by default (lowest rating): select it with
  * /sys/devices/system/cpu/cpuidle/current_governor or cpuidle.governor=taxcut.
  * Tunables: /sys/module/taxcut_haltpoll/parameters/; per-CPU statistics:
@@ -23,7 +26,9 @@
 #include <linux/sched/clock.h>
 #include <linux/seq_file.h>
 #include <linux/tick.h>
+#include <linux/workqueue.h>
 #include "../haltpoll_policy.h"
+#include "../haltpoll_probe.h"
 #include "../haltpoll_tunables.h"
 
 /*
@@ -39,6 +44,7 @@ struct taxcut_gov_cpu {
 	bool continues;			/* a timed-out poll: halt the rest */
 	bool ended;			/* learn from it at the next select */
 	u64 poll_end;			/* local_clock() at the timed-out poll */
+	enum tc_hp_probe_mode probe;	/* the halt cost probe's period, not learnt */
 };
 
 static DEFINE_PER_CPU(struct taxcut_gov_cpu, taxcut_gov_cpus);
@@ -60,6 +66,7 @@ static int taxcut_gov_select(struct cpuidle_driver *drv, struct cpuidle_device *
 {
 	struct taxcut_gov_cpu *g = this_cpu_ptr(&taxcut_gov_cpus);
 	s64 latency_req = cpuidle_governor_latency_req(dev->cpu);
+	enum tc_hp_probe_mode probe = tc_hp_probe_enter();
 	struct tc_hp_params p;
 	s64 next;
 
@@ -79,6 +86,14 @@ static int taxcut_gov_select(struct cpuidle_driver *drv, struct cpuidle_device *
 	}
 	if (!polls_first(drv))
 		return 0;
+	if (probe != TC_HP_PROBE_OFF) {
+		g->probe = probe;
+		if (probe == TC_HP_PROBE_HALT)
+			return 1;
+		dev->poll_limit_ns = TC_HP_PROBE_POLL_NS;
+		*stop_tick = false;
+		return 0;
+	}
 
 	/* the next timer event programmed (the tick, or a closer timer): cheap */
 	next = ktime_to_ns(ktime_sub(tick_nohz_get_next_hrtimer(), ktime_get()));
@@ -97,6 +112,11 @@ static void taxcut_gov_reflect(struct cpuidle_device *dev, int index)
 	struct cpuidle_driver *drv = cpuidle_get_cpu_driver(dev);
 	u64 residency = max_t(s64, dev->last_residency_ns, 0);
 
+	if (g->probe != TC_HP_PROBE_OFF) {
+		tc_hp_probe_exit(g->probe, index != 0 || dev->poll_time_limit);
+		g->probe = TC_HP_PROBE_OFF;
+		return;
+	}
 	g->period.idle_ns += residency;
 	if (index == 0 && drv && polls_first(drv)) {
 		g->period.polled_ns = residency;
@@ -112,12 +132,25 @@ static void taxcut_gov_reflect(struct cpuidle_device *dev, int index)
 	g->ended = true;
 }
 
+static void taxcut_gov_measure(struct work_struct *work)
+{
+	tc_hp_probe_measure();
+}
+static DECLARE_DELAYED_WORK(taxcut_gov_measure_work, taxcut_gov_measure);
+
 static int taxcut_gov_enable(struct cpuidle_driver *drv, struct cpuidle_device *dev)
 {
 	struct taxcut_gov_cpu *g = per_cpu_ptr(&taxcut_gov_cpus, dev->cpu);
 
 	memset(g, 0, sizeof(*g));
 	tc_hp_cpu_init(&g->hp);
+	/*
+	 * The halt cost, once the governor runs on every CPU: enable is called
+	 * with the idle handler uninstalled, so not from here (a no-op if
+	 * already queued).
+	 */
+	if (polls_first(drv))
+		schedule_delayed_work(&taxcut_gov_measure_work, HZ / 10);
 	return 0;
 }
 
@@ -157,6 +190,7 @@ postcore_initcall(taxcut_gov_init);
 static int __init taxcut_gov_debugfs_init(void)
 {
 	debugfs_create_file("taxcut_haltpoll", 0444, NULL, NULL, &taxcut_gov_stats_fops);
+	tc_hp_probe_debugfs("taxcut_haltpoll_measure_halt_cost", NULL);
 	return 0;
 }
 late_initcall(taxcut_gov_debugfs_init);

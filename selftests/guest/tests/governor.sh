@@ -12,6 +12,15 @@ ok $? "the taxcut governor is registered"
 ok $? "haltpoll stays the governor unless asked ($(cat $D/current_governor))"
 echo taxcut >$D/current_governor && [ "$(cat $D/current_governor)" = taxcut ]
 ok $? "current_governor switches to taxcut"
+# the halt cost is measured a tenth of a second after the switch (idle meanwhile)
+i=0
+while [ $i -lt 50 ] && ! dmesg | grep -qE "taxcut: haltpoll: (a halt costs [0-9]+ us here|halt cost not measured)"; do
+	usleep 100000
+	i=$((i + 1))
+done
+diag "$(dmesg | grep -E 'taxcut: haltpoll: (a halt costs|halt cost not measured)' | tail -1)"
+dmesg | grep -qE "taxcut: haltpoll: a halt costs [0-9]+ us here"
+ok $? "the governor measured the halt cost"
 diag "pingpong: $(pingpong -n 3000 -t 30)"
 diag "$(cat $S)"
 hits=$(awk '/^[0-9]/ { n += $5 } END { print n + 0 }' $S)
