@@ -22,6 +22,8 @@
 #               haltpoll governor (Debian 13 builds both in)
 #   taxcut-mod13  stock Debian 13, dedicated hint, taxcut.ko's idle driver
 #               (the kernel's haltpoll kept out: initcall_blacklist)
+#   taxcut-mod13-lat  the same with hit_worth_ns=150000: latency weighed
+#               about four times a measured halt here (not run by default)
 # Workloads: selftests/guest/tests/bench_haltpoll.sh.
 set -euo pipefail
 
@@ -56,6 +58,7 @@ declare -A config=(
 	[taxcut-mod]="debian|$m,kvm-hint-dedicated=on|initcall_blacklist=haltpoll_init|on|module"
 	[debian13]="debian13|$m,kvm-hint-dedicated=on||on|none"
 	[taxcut-mod13]="debian13|$m,kvm-hint-dedicated=on|initcall_blacklist=haltpoll_init|on|module"
+	[taxcut-mod13-lat]="debian13|$m,kvm-hint-dedicated=on|initcall_blacklist=haltpoll_init BENCH_MODULE_ARGS=hit_worth_ns=150000|on|module"
 )
 
 for r in $(seq 1 "$repeats"); do

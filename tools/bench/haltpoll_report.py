@@ -32,9 +32,11 @@ CONFIGS = {
     "taxcut-mod": "taxcut.ko idle driver on stock Debian 6.1",
     "debian13": "stock Debian 13: its cpuidle-haltpoll + haltpoll governor",
     "taxcut-mod13": "taxcut.ko idle driver on stock Debian 13",
+    "taxcut-mod13-lat": "taxcut.ko on stock Debian 13, hit_worth_ns=150000",
 }
 # each taxcut configuration against upstream's on the same kernel
-ANCHOR = {"taxcut-gov": "upstream", "taxcut-mod": "debian", "taxcut-mod13": "debian13"}
+ANCHOR = {"taxcut-gov": "upstream", "taxcut-mod": "debian", "taxcut-mod13": "debian13",
+          "taxcut-mod13-lat": "debian13"}
 WORKLOADS = ["pipe", "think0", "think10", "think50", "think100", "think200",
              "think500", "think1000", "mixed", "bursty", "idle"]
 THINK = ["think10", "think50", "think100", "think200", "think500",
