@@ -290,5 +290,5 @@ u32 tc_hp_halt_cost(u64 halted_ns, u64 polled_ns)
 
 bool tc_hp_probe_plausible(u64 halted_ns, u64 polled_ns)
 {
-	return halted_ns / 2 >= polled_ns;
+	return halted_ns > polled_ns && halted_ns / 2 >= polled_ns;
 }

@@ -85,6 +85,9 @@ static bool probe_once(struct probe_run *run, struct tc_hp_probe_cpu *pc,
 	unsigned int entries = READ_ONCE(pc->entries);
 	u64 t0, t1;
 
+	/* the period already ended (a timer woke it): the call would find it running */
+	if (smp_load_acquire(&pc->ended_entry) == entries)
+		return false;
 	preempt_disable();
 	t0 = now_ns();
 	smp_call_function_single(run->target, probe_nop, NULL, 1);

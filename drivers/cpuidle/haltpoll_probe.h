@@ -11,7 +11,8 @@
  * budget; HALT: halt at once; POLL: poll up to TC_HP_PROBE_POLL_NS), and
  * tc_hp_probe_exit() at its end says whether it halted, so a sample whose
  * period did not go as asked is dropped. Both are cheap enough for the
- * idle path and safe with RCU not watching (no calls, no tracing).
+ * idle path; exit reads the clock with ktime_get_mono_fast_ns(), notrace,
+ * as the driver's enter callback already does for the next timer event.
  */
 #ifndef _TAXCUT_HALTPOLL_PROBE_H
 #define _TAXCUT_HALTPOLL_PROBE_H
@@ -49,8 +50,8 @@ static __always_inline void tc_hp_probe_exit(enum tc_hp_probe_mode mode, bool ha
 
 	if (mode == TC_HP_PROBE_OFF)
 		return;
-	pc->ended_halted = halted;
-	pc->ended_ns = ktime_get_mono_fast_ns();
+	WRITE_ONCE(pc->ended_halted, halted);
+	WRITE_ONCE(pc->ended_ns, ktime_get_mono_fast_ns());
 	/* the prober reads the entry first: publish the outcome before it */
 	smp_store_release(&pc->ended_entry, pc->entries);
 }

@@ -304,8 +304,9 @@ static void test_probe_math(void)
 	       "a halt no dearer than a poll costs 1 ns (0 means unknown)");
 	tap_ok(tc_hp_halt_cost(~0ULL, 0) == TC_HP_MAX_NS, "at most %u ns", TC_HP_MAX_NS);
 	tap_ok(tc_hp_probe_plausible(35000, 4000) && tc_hp_probe_plausible(8000, 4000) &&
-	       !tc_hp_probe_plausible(87000, 74000) && !tc_hp_probe_plausible(7999, 4000),
-	       "a measurement counts when the halted round trip is at least twice the polled one");
+	       !tc_hp_probe_plausible(87000, 74000) && !tc_hp_probe_plausible(7999, 4000) &&
+	       !tc_hp_probe_plausible(0, 0),
+	       "a measurement counts when the halted round trip is at least twice the polled one (and not 0)");
 }
 
 static void test_long_sleeps(void)

@@ -70,6 +70,8 @@ static int taxcut_gov_select(struct cpuidle_driver *drv, struct cpuidle_device *
 	struct tc_hp_params p;
 	s64 next;
 
+	/* a select the core did not follow with a reflect left no probe behind */
+	g->probe = TC_HP_PROBE_OFF;
 	tc_hp_tunables_read(&p);
 	if (g->continues) {
 		g->continues = false;
@@ -154,10 +156,17 @@ static int taxcut_gov_enable(struct cpuidle_driver *drv, struct cpuidle_device *
 	return 0;
 }
 
+/* The next governor must not inherit our poll limit (cpuidle_poll_time() reads it). */
+static void taxcut_gov_disable(struct cpuidle_driver *drv, struct cpuidle_device *dev)
+{
+	dev->poll_limit_ns = 0;
+}
+
 static struct cpuidle_governor taxcut_governor = {
 	.name = "taxcut",
 	.rating = 8,	/* below every other: only when asked for */
 	.enable = taxcut_gov_enable,
+	.disable = taxcut_gov_disable,
 	.select = taxcut_gov_select,
 	.reflect = taxcut_gov_reflect,
 };
