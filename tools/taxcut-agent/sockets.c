@@ -51,6 +51,7 @@ int socket_lock(const char *path)
 int socket_listen(const char *path, const struct socket_access *acc)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	char tmp[sizeof(addr.sun_path) + 8];
 	struct stat st;
 	mode_t old;
 	int fd, err;
@@ -76,6 +77,16 @@ int socket_listen(const char *path, const struct socket_access *acc)
 			return -EADDRINUSE;
 		unlink(path);
 	}
+	/*
+	 * Made under a temporary name and renamed into place once it listens
+	 * with its mode and owner: a client (QEMU started right after the
+	 * agent) never finds the path before it accepts connections. The
+	 * agent's lock makes the temporary name its own.
+	 */
+	if (snprintf(tmp, sizeof(tmp), "%s.new", path) >= (int)sizeof(addr.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(addr.sun_path, tmp, strlen(tmp) + 1);
+	unlink(tmp);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
@@ -85,17 +96,18 @@ int socket_listen(const char *path, const struct socket_access *acc)
 	umask(old);
 	bound = !err;
 	/* and again: a default ACL on the directory overrides the umask */
-	if (!err && chmod(path, acc->mode))
+	if (!err && chmod(tmp, acc->mode))
 		err = -errno;
-	/* the owner before the socket listens: nobody else connects first */
 	if (!err && (acc->owner != (uid_t)-1 || acc->group != (gid_t)-1) &&
-	    lchown(path, acc->owner, acc->group))
+	    lchown(tmp, acc->owner, acc->group))
 		err = -errno;
 	if (!err && listen(fd, 8))
 		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
 	if (err) {
 		if (bound)
-			unlink(path);
+			unlink(tmp);
 		close(fd);
 		return err;
 	}
