@@ -272,7 +272,7 @@ static void replay(const struct workload *w, enum policy policy, u64 wake_ns, st
 	struct idler d = { .policy = policy, .params = TC_HP_DEFAULT_PARAMS };
 	size_t i;
 
-	/* as the guest measures it (taxcut_idle's calibration) */
+	/* taxcut's halt cost, as the guest's probe measures it (haltpoll_probe.c) */
 	d.params.halt_cost_ns = wake_ns;
 	tc_hp_cpu_init(&d.taxcut);
 	memset(r, 0, sizeof(*r));
@@ -420,7 +420,7 @@ static u64 quantile(u64 *v, size_t n, double q)
  * most half where upstream wastes more than 5 us. Against menu with
  * cpuidle-haltpoll, which all but never polls: latency plus waste at most
  * its latency (no polling policy wastes nothing). Against KVM's host
- * polling at L = 5 and 20 us: mean added latency at most its.
+ * polling at L = 5 and 20 us: p50 and p99 at most its.
  */
 #define SLACK_NS	500ull
 
@@ -442,6 +442,18 @@ static void fail(struct failures *f, const char *workload, u64 wake_ns, const ch
 		snprintf(f->what[f->n], sizeof(f->what[0]), "%.48s L=%llu: %.48s", workload,
 			 (unsigned long long)(wake_ns / US), what);
 	f->n++;
+}
+
+/* A list as JSON strings ("a", "b") or as markdown items, one a line. */
+static void print_failures(FILE *f, const struct failures *l, bool json)
+{
+	unsigned int i;
+
+	for (i = 0; i < l->n && i < ARRAY_SIZE(l->what); i++)
+		if (json)
+			fprintf(f, "%s\"%s\"", i ? ", " : "", l->what[i]);
+		else
+			fprintf(f, "%s- %s\n", i ? "" : "\n", l->what[i]);
 }
 
 static unsigned int judge(const struct workload *w, u64 wake_ns, const struct result *r,
@@ -630,12 +642,10 @@ int main(int argc, char **argv)
 		fprintf(json, "\n ],\n \"taxcut_at_most_upstream_on_latency_and_waste\": "
 			"{\"cells\": %u, \"of\": %u},\n \"criteria\": {\"cells\": %u, \"met\": %u, "
 			"\"failures\": [", better, cells, cells, met);
-		for (i = 0; i < failed.n && i < ARRAY_SIZE(failed.what); i++)
-			fprintf(json, "%s\"%s\"", i ? ", " : "", failed.what[i]);
+		print_failures(json, &failed, true);
 		fprintf(json, "]},\n \"cheapest\": {\"cells\": %u, \"met\": %u, \"failures\": [",
 			cells, cheap);
-		for (i = 0; i < dearer.n && i < ARRAY_SIZE(dearer.what); i++)
-			fprintf(json, "%s\"%s\"", i ? ", " : "", dearer.what[i]);
+		print_failures(json, &dearer, true);
 		fprintf(json, "]},\n \"upstream_model_validation\": [");
 		for (i = 0; i < nval; i++)
 			fprintf(json, "%s\n  {\"trace\": \"%s\", \"periods\": %llu, "
@@ -651,12 +661,10 @@ int main(int argc, char **argv)
 			"%u workload x L cells.\n", better, cells);
 		fprintf(md, "\ntaxcut's latency + waste at most every other policy's but idle=poll's: "
 			"%u of %u cells.\n", cheap, cells);
-		for (i = 0; i < dearer.n && i < ARRAY_SIZE(dearer.what); i++)
-			fprintf(md, "%s- %s\n", i ? "" : "\n", dearer.what[i]);
+		print_failures(md, &dearer, false);
 		fprintf(md, "\nThe issue's bar (docs/haltpoll.md, \"What the replay asserts\") met in "
 			"%u of %u cells; missed:\n", met, cells);
-		for (i = 0; i < failed.n && i < ARRAY_SIZE(failed.what); i++)
-			fprintf(md, "%s- %s\n", i ? "" : "\n", failed.what[i]);
+		print_failures(md, &failed, false);
 		for (i = 0; i < nval; i++)
 			fprintf(md, "\nThe upstream model against the real governor's decisions (%s, %llu "
 				"periods): the same limit at %.1f%%, the same state at %.1f%%.\n",
