@@ -28,7 +28,7 @@ cpu=max,kvm=on,monitor=off,kvm-hint-dedicated=on
 for k in "${TEST_KERNELS[@]}"; do
 	kdir=$(kernel_kdir "$k")
 	ko=$("$TAXCUT_TOP/tools/build/module.sh" "$kdir" 2>/dev/null)
-	"$lib/initramfs.sh" "$out/$k.cpio.gz" "$ko"
+	"$lib/initramfs.sh" --perf "$out/$k.cpio.gz" "$ko"
 	append=""
 	case $k in debian-*) append=initcall_blacklist=haltpoll_init ;; esac
 	echo "=== $k, emulated KVM host (TCG), 2 vCPUs, -cpu $cpu $append ==="

@@ -19,6 +19,7 @@
 #include <linux/smp.h>
 #include <linux/timekeeping.h>
 #include <asm/cpufeature.h>
+#include <trace/events/taxcut.h>
 #include "taxcut.h"
 #include "taxcut_timer.h"
 
@@ -77,6 +78,7 @@ static void tc_program(struct tc_timer_cpu *c, u64 expires)
 {
 	u64 agent_now, now, deadline;
 	s64 offset;
+	bool near;
 
 	tc_agent_reading(c, &agent_now, &now);
 	et_clock_sample(&c->clock, now, agent_now);
@@ -92,8 +94,10 @@ static void tc_program(struct tc_timer_cpu *c, u64 expires)
 	 * that may have missed it (then it waits for the next look).
 	 */
 	smp_mb();
-	if (et_near(deadline, READ_ONCE(c->dev->header->horizon_ns)))
+	near = et_near(deadline, READ_ONCE(c->dev->header->horizon_ns));
+	if (near)
 		c->st.near++;
+	trace_timer_arm(c->cpu, expires, deadline, near);
 }
 
 static int tc_set_next_event(unsigned long delta, struct clock_event_device *ced)
@@ -132,6 +136,7 @@ static bool tc_fired_is_ours(struct tc_timer_cpu *c)
 	if (c->armed && smp_load_acquire(&c->slot->fired_seq) == c->seq)
 		return true;
 	c->st.stale++;
+	trace_timer_fire(c->cpu, TC_FIRE_STALE, 0);
 	return false;
 }
 
@@ -145,11 +150,13 @@ static void tc_slot_fired(struct tc_timer_cpu *c)
 	now = tc_now();
 	switch (et_early(now, c->expires, c->dev->spin_max_ns)) {
 	case ET_ON_TIME:
+		trace_timer_fire(c->cpu, TC_FIRE_ON_TIME, (s64)(c->expires - now));
 		break;
 	case ET_SPIN:
 		/* the clock offset is an upper bound: wait out the difference */
 		c->st.early_spins++;
 		c->st.early_max_ns = max(c->st.early_max_ns, c->expires - now);
+		trace_timer_fire(c->cpu, TC_FIRE_SPUN, (s64)(c->expires - now));
 		while (tc_now() < c->expires)
 			cpu_relax();
 		break;
@@ -157,6 +164,7 @@ static void tc_slot_fired(struct tc_timer_cpu *c)
 		/* too early to wait here (a new clock): written again, in it */
 		c->st.early_reprograms++;
 		c->st.early_max_ns = max(c->st.early_max_ns, c->expires - now);
+		trace_timer_fire(c->cpu, TC_FIRE_REPROGRAMMED, (s64)(c->expires - now));
 		tc_program(c, c->expires);
 		return;
 	}
@@ -176,6 +184,7 @@ static void tc_forwarded(void *data)
 
 	if (tc_fired_is_ours(c)) {
 		c->st.forwarded++;
+		trace_timer_fire(c->cpu, TC_FIRE_FORWARDED, (s64)(c->expires - tc_now()));
 		/* not here: a vector that always lands elsewhere does not deliver */
 		WRITE_ONCE(c->unanswered, c->unanswered + 1);
 		tc_program(c, c->expires);
@@ -221,6 +230,7 @@ static void tc_rescued(void *data)
 
 	if (tc_rescue_needed(c, &fired)) {
 		c->st.rescued++;
+		trace_timer_fire(c->cpu, TC_FIRE_RESCUED, (s64)(c->expires - tc_now()));
 		/* fired, never delivered: the watch reads it; an arrival resets it */
 		if (fired)
 			WRITE_ONCE(c->unanswered, c->unanswered + 1);

@@ -19,6 +19,7 @@
 #include <linux/module.h>
 #include <linux/smp.h>
 #include <linux/sysfs.h>
+#include <trace/events/taxcut.h>
 #include "taxcut.h"
 #include "taxcut_timer.h"
 
@@ -195,6 +196,7 @@ static void tc_fall_back(struct tc_timer_dev *dev, const char *why)
 	dev->lost_beat = smp_load_acquire(&h->heartbeat);
 	tc_detach_all(dev);
 	dev->fallbacks++;
+	trace_timer_fallback(why, dev->lost_beat);
 	/*
 	 * Each fallback doubles the steady beating wanted back, so a flapping
 	 * agent settles; a fallback long after the last re-attach starts over.
@@ -363,6 +365,7 @@ static void tc_watch_work(struct work_struct *work)
 	tc_attach_all(dev);
 	dev->reattaches++;
 	dev->reattached_at = jiffies;
+	trace_timer_reattach(tc_cpus_attached(dev));
 	dev_info_ratelimited(&dev->pdev->dev,
 			     "taxcut: the timer agent beats again: %d CPUs back on the exitless timer\n",
 			     tc_cpus_attached(dev));

@@ -15,6 +15,16 @@
 #include "timer_policy.h"
 
 /* Per CPU; every field but the counters is touched only on that CPU. */
+/* What became of an interrupt for a slot: the timer_fire event's "how". */
+enum tc_fire_how {
+	TC_FIRE_ON_TIME,
+	TC_FIRE_SPUN,		/* early: spun out the difference */
+	TC_FIRE_REPROGRAMMED,	/* too early: written again */
+	TC_FIRE_FORWARDED,	/* reached another CPU: written again here */
+	TC_FIRE_RESCUED,	/* fired, never delivered: written again */
+	TC_FIRE_STALE,		/* for a deadline no longer armed */
+};
+
 struct tc_timer_stats {
 	u64 programmed;		/* set_next_event calls: the events the guest programmed */
 	u64 near;		/* stored before the horizon: may wait up to it */

@@ -207,11 +207,22 @@ static u64 event_ns(const struct tc_hp_params *p, const struct tc_hp_period *per
 	return max_u64(idle - p->halt_cost_ns, period->polled_ns);
 }
 
-void tc_hp_record(struct tc_hp_cpu *c, const struct tc_hp_params *p,
-		  const struct tc_hp_period *period)
+enum tc_hp_outcome tc_hp_outcome(const struct tc_hp_period *period)
+{
+	if (period->budget_ns) {
+		if (period->hit)
+			return TC_HP_CAUGHT;
+		return period->timer_capped ? TC_HP_TIMER_CAPPED : TC_HP_TIMED_OUT;
+	}
+	return period->halted ? TC_HP_HALTED : TC_HP_NOT_IDLE;
+}
+
+enum tc_hp_change tc_hp_record(struct tc_hp_cpu *c, const struct tc_hp_params *p,
+			       const struct tc_hp_period *period)
 {
 	struct tc_hp_context *x = &c->ctx[c->context % TC_HP_CONTEXTS];
 	struct tc_hp_stats *s = &c->stats;
+	u32 old_window = c->window_ns, old_context = c->context;
 	u64 event;
 
 	if (period->budget_ns) {
@@ -228,6 +239,7 @@ void tc_hp_record(struct tc_hp_cpu *c, const struct tc_hp_params *p,
 	}
 	if (period->halted)
 		s->halts++;
+	s->periods++;
 
 	event = event_ns(p, period);
 	add_period(x, event);
@@ -244,6 +256,13 @@ void tc_hp_record(struct tc_hp_cpu *c, const struct tc_hp_params *p,
 	c->context = event > p->max_ns;
 	c->window_ns = c->ctx[c->context].window_ns;
 	c->target_ns = c->ctx[c->context].target_ns;
+
+	if (c->window_ns == old_window)
+		return TC_HP_KEPT;
+	s->window_changes++;
+	if (c->context != old_context)
+		return TC_HP_SWITCHED;
+	return c->window_ns > old_window ? TC_HP_GREW : TC_HP_SHRANK;
 }
 
 void tc_hp_clamp(struct tc_hp_cpu *c, const struct tc_hp_params *p)

@@ -88,6 +88,8 @@ struct tc_hp_stats {
 	u64 poll_ns;		/* time spent polling */
 	u64 wasted_ns;		/* the part of it that timed out */
 	u64 timer_capped;	/* polls cut short by the next timer event */
+	u64 periods;		/* idle periods learnt from */
+	u64 window_changes;	/* ... after which the window was another */
 };
 
 struct tc_hp_context {
@@ -132,9 +134,31 @@ void tc_hp_cpu_init(struct tc_hp_cpu *c);
 u64 tc_hp_budget(const struct tc_hp_cpu *c, const struct tc_hp_params *p,
 		 u64 next_event_ns, bool *timer_capped);
 
-/* Learns from one idle period: statistics, histogram, target, window. */
-void tc_hp_record(struct tc_hp_cpu *c, const struct tc_hp_params *p,
-		  const struct tc_hp_period *period);
+/* Why the window changed after a period (the trace event's reason). */
+enum tc_hp_change {
+	TC_HP_KEPT,		/* it did not */
+	TC_HP_GREW,		/* towards a higher target, within the reach */
+	TC_HP_SHRANK,		/* towards a lower target */
+	TC_HP_SWITCHED,		/* the next period's context has another window */
+};
+
+/*
+ * Learns from one idle period: statistics, histogram, target, window.
+ * Returns why c->window_ns changed, TC_HP_KEPT if it did not.
+ */
+enum tc_hp_change tc_hp_record(struct tc_hp_cpu *c, const struct tc_hp_params *p,
+			       const struct tc_hp_period *period);
+
+/* How an idle period ended, in the order the trace event names them. */
+enum tc_hp_outcome {
+	TC_HP_CAUGHT,		/* the wakeup came while polling */
+	TC_HP_TIMED_OUT,	/* the window ran out, then the CPU halted */
+	TC_HP_TIMER_CAPPED,	/* a budget cut by the next timer ran out, then halted */
+	TC_HP_HALTED,		/* no poll: halted at once */
+	TC_HP_NOT_IDLE,		/* no poll, no halt: woken before it could */
+};
+
+enum tc_hp_outcome tc_hp_outcome(const struct tc_hp_period *period);
 
 /* The exchange rate in use: hit_worth_ns, else the halt cost, else a guess. */
 u32 tc_hp_hit_worth(const struct tc_hp_params *p);

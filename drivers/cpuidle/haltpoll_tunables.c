@@ -117,7 +117,7 @@ MODULE_PARM_DESC(hit_worth_ns,
 
 void tc_hp_seq_header(struct seq_file *m)
 {
-	seq_puts(m, "cpu window_ns target_ns polls hits timed_out halts poll_ns wasted_ns timer_capped\n");
+	seq_puts(m, "cpu window_ns target_ns polls hits timed_out halts poll_ns wasted_ns timer_capped periods window_changes\n");
 }
 
 /* Counters of a running CPU: each read alone, they may lag one another. */
@@ -125,10 +125,11 @@ void tc_hp_seq_cpu(struct seq_file *m, int cpu, const struct tc_hp_cpu *c)
 {
 	const struct tc_hp_stats *s = &c->stats;
 
-	seq_printf(m, "%d %u %u %llu %llu %llu %llu %llu %llu %llu\n", cpu,
+	seq_printf(m, "%d %u %u %llu %llu %llu %llu %llu %llu %llu %llu %llu\n", cpu,
 		   READ_ONCE(c->window_ns), READ_ONCE(c->target_ns),
 		   READ_ONCE(s->polls), READ_ONCE(s->poll_hits),
 		   READ_ONCE(s->poll_misses), READ_ONCE(s->halts),
 		   READ_ONCE(s->poll_ns), READ_ONCE(s->wasted_ns),
-		   READ_ONCE(s->timer_capped));
+		   READ_ONCE(s->timer_capped), READ_ONCE(s->periods),
+		   READ_ONCE(s->window_changes));
 }

@@ -30,7 +30,9 @@
 #include <linux/timekeeping.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
+#include <taxcut/compat.h>
 #include <taxcut/kvm_abi.h>
+#include <trace/events/taxcut.h>
 #include "haltpoll_policy.h"
 #include "haltpoll_probe.h"
 #include "haltpoll_tunables.h"
@@ -73,10 +75,12 @@ static struct dentry *tc_idle_debugfs, *tc_idle_probe_debugfs;
 /* --- the idle states ------------------------------------------------------ */
 
 /*
- * The enter callbacks run with RCU not watching (the core enters RCU idle
- * first): no tracing, no locks, raw IRQ flag changes only. The policy's
- * objects are built without ftrace for the same reason. The core clears
- * the idle task's polling flag before calling them.
+ * The states are CPUIDLE_FLAG_RCU_IDLE: the enter callback learns from the
+ * last period and traces it while RCU still watches, then tells RCU to
+ * stop watching for the poll and the halt: there no tracing, no locks,
+ * raw IRQ flag changes only. The policy's objects are built without ftrace
+ * for the same reason. The core clears the idle task's polling flag before
+ * calling the callback.
  */
 
 /* Polls for @budget_ns from @start; true if the CPU was woken meanwhile. */
@@ -111,6 +115,20 @@ static u64 notrace tc_idle_next_event(struct cpuidle_device *dev)
 	return next > 0 ? next : 0;
 }
 
+/* Learns from the last period, and traces it and any window change. */
+static void tc_idle_learn(struct tc_idle_cpu *ic, const struct tc_hp_params *p)
+{
+	const struct tc_hp_period *last = &ic->last;
+	u32 old_window = ic->hp.window_ns;
+	enum tc_hp_change change = tc_hp_record(&ic->hp, p, last);
+
+	trace_idle_period(ic->dev.cpu, last->budget_ns, last->polled_ns, last->idle_ns,
+			  tc_hp_outcome(last));
+	if (change != TC_HP_KEPT)
+		trace_poll_window(ic->dev.cpu, ic->hp.context, old_window, ic->hp.window_ns,
+				  ic->hp.target_ns, change);
+}
+
 static int notrace tc_idle_enter(struct cpuidle_device *dev,
 				 struct cpuidle_driver *drv, int index)
 {
@@ -125,16 +143,18 @@ static int notrace tc_idle_enter(struct cpuidle_device *dev,
 	tc_hp_tunables_read(&p);
 	/* learn from the last period now, while there is nothing else to do */
 	if (ic->pending) {
-		tc_hp_record(&ic->hp, &p, &ic->last);
+		tc_idle_learn(ic, &p);
 		ic->pending = false;
 	}
 
-	start = local_clock();
 	if (probe == TC_HP_PROBE_POLL)
 		period.budget_ns = TC_HP_PROBE_POLL_NS;
 	else if (index == TC_IDLE_POLL_HALT && probe == TC_HP_PROBE_OFF)
 		period.budget_ns = tc_hp_budget(&ic->hp, &p, tc_idle_next_event(dev),
 						&period.timer_capped);
+
+	tc_cpuidle_rcu_enter();
+	start = local_clock();
 	if (period.budget_ns) {
 		period.hit = tc_idle_poll(start, period.budget_ns);
 		period.polled_ns = local_clock() - start;
@@ -145,6 +165,7 @@ static int notrace tc_idle_enter(struct cpuidle_device *dev,
 		period.halted = true;
 	}
 	period.idle_ns = local_clock() - start;
+	tc_cpuidle_rcu_exit();
 
 	/* a probe's periods are the prober's doing, not this CPU's load */
 	tc_hp_probe_exit(probe, period.halted);
@@ -165,6 +186,7 @@ static struct cpuidle_driver tc_idle_driver = {
 			.exit_latency = 1,
 			.target_residency = 1,
 			.power_usage = -1,
+			.flags = CPUIDLE_FLAG_RCU_IDLE,
 			.name = "POLL-HALT",
 			.desc = "taxcut: adaptive poll, then HLT",
 		},
@@ -174,6 +196,7 @@ static struct cpuidle_driver tc_idle_driver = {
 			/* set to the window cap: longer periods cannot be caught */
 			.target_residency = 200,
 			.power_usage = -1,
+			.flags = CPUIDLE_FLAG_RCU_IDLE,
 			.name = "HALT",
 			.desc = "taxcut: HLT at once",
 		},

@@ -50,6 +50,17 @@ prepare() {
 	tko+=" $(find "$kdir/kernel" -name torture.ko -o -name locktorture.ko 2>/dev/null | sort | paste -sd ' ')"
 	# shellcheck disable=SC2086 # one path per test module
 	"$lib/initramfs.sh" "$out/$k.cpio.gz" "$ko" $tko && prepared+=" $k "
+	# with perf: built when a test asks for it (perf_initrd)
+	modules[$k]="$ko $tko"
+}
+declare -A modules
+
+# perf_initrd KERNEL: the prepared kernel's initramfs with perf added,
+# made now from this run's modules and tests; prints its path
+perf_initrd() {
+	# shellcheck disable=SC2086 # one path per module
+	"$lib/initramfs.sh" --perf "$out/$1-perf.cpio.gz" ${modules[$1]} >&2 &&
+		echo "$out/$1-perf.cpio.gz"
 }
 prepared=""
 

@@ -172,11 +172,12 @@ expect "kvmhost/preempt: preemption was injected ($pre)" test "$pre" -gt 0
 expect "kvmhost/preempt: flushes to preempted vCPUs were deferred ($fl)" test "$fl" -gt 0
 
 # 5b. taxcut's idle driver under both kernels: the dedicated hint, the
-# kernel's own haltpoll driver kept from registering.
+# kernel's own haltpoll driver kept from registering; then its trace
+# events under perf.
 for k in "${TEST_KERNELS[@]}"; do
 	ready $k || continue
 	b=$out/idle-$k
-	boot idle-$k $m,kvm-hint-dedicated=on idle \
+	boot idle-$k $m,kvm-hint-dedicated=on idle,trace --initrd "$(perf_initrd $k)" \
 		--append "ignore_loglevel initcall_blacklist=haltpoll_init"
 	pc=$(delta "$b" 400 401 exits.msr_write.kvm_poll_control)
 	want=$((4 + 2 * 3 + 4))

@@ -553,6 +553,65 @@ static void test_stats(void)
 	       (unsigned long long)s->poll_misses, (unsigned long long)s->halts);
 }
 
+/* What the trace events report: each period's outcome, each change's reason. */
+static void test_trace_reasons(void)
+{
+	const struct tc_hp_params p = TC_HP_DEFAULT_PARAMS;
+	struct tc_hp_period caught = { .budget_ns = 50 * US, .polled_ns = 10 * US,
+				       .idle_ns = 10 * US, .hit = true };
+	struct tc_hp_period halted = { .idle_ns = 20000 * US, .halted = true };
+	struct tc_hp_period capped = { .budget_ns = 5 * US, .polled_ns = 5 * US,
+				       .idle_ns = 80 * US, .halted = true, .timer_capped = true };
+	struct tc_hp_period out = capped, awake = { 0 };
+	enum tc_hp_change grew = TC_HP_KEPT, why;
+	unsigned int i, changes = 0, kept = 0;
+	bool wrong = false;
+	struct tc_hp_cpu c;
+
+	out.timer_capped = false;
+	tap_ok(tc_hp_outcome(&caught) == TC_HP_CAUGHT && tc_hp_outcome(&out) == TC_HP_TIMED_OUT &&
+	       tc_hp_outcome(&capped) == TC_HP_TIMER_CAPPED &&
+	       tc_hp_outcome(&halted) == TC_HP_HALTED && tc_hp_outcome(&awake) == TC_HP_NOT_IDLE,
+	       "outcomes: caught, timed out, capped by a timer, halted, not idle");
+
+	/* 40 us periods: the window grows to catch them */
+	tc_hp_cpu_init(&c);
+	halted.idle_ns = 40 * US;
+	for (i = 0; i < 50; i++) {
+		why = tc_hp_record(&c, &p, c.window_ns ? &caught : &halted);
+		if (why == TC_HP_GREW)
+			grew = why;
+		changes += why != TC_HP_KEPT;
+		kept += why == TC_HP_KEPT;
+	}
+	tap_ok(grew == TC_HP_GREW && c.window_ns > 0, "short periods: the window grew (%u ns)", c.window_ns);
+	/* then 150 us ones, halted: past the window, within the cap: it moves on */
+	halted.idle_ns = 150 * US;
+	for (i = 0; i < 300; i++) {
+		u32 before = c.window_ns;
+
+		why = tc_hp_record(&c, &p, &halted);
+		if ((why == TC_HP_GREW && c.window_ns <= before) ||
+		    (why == TC_HP_SHRANK && c.window_ns >= before) ||
+		    (why == TC_HP_KEPT && c.window_ns != before))
+			wrong = true;
+		changes += why != TC_HP_KEPT;
+		kept += why == TC_HP_KEPT;
+	}
+	tap_ok(!wrong, "longer periods: each reported change is the change made");
+	/* one long sleep: the next period's context has its own window (0) */
+	halted.idle_ns = 20000 * US;
+	why = tc_hp_record(&c, &p, &halted);
+	changes += why != TC_HP_KEPT;
+	kept += why == TC_HP_KEPT;
+	tap_ok(c.context == 1 && why == (c.window_ns ? TC_HP_KEPT : TC_HP_SWITCHED),
+	       "after a period past the cap, the switch to the other context's window is reported (%d)",
+	       why);
+	tap_ok(c.stats.periods == 351 && c.stats.window_changes == changes && changes + kept == 351,
+	       "every period and every window change counted (%llu periods, %llu changes)",
+	       (unsigned long long)c.stats.periods, (unsigned long long)c.stats.window_changes);
+}
+
 int main(void)
 {
 	test_buckets();
@@ -579,6 +638,7 @@ int main(void)
 	test_recorded("mixed");
 	test_recorded("bursty");
 	test_stats();
+	test_trace_reasons();
 	tap_plan(tap_count);
 	return tap_done();
 }

@@ -24,6 +24,9 @@
 #               (the kernel's haltpoll kept out: initcall_blacklist)
 #   taxcut-mod13-lat  the same with hit_worth_ns=150000: latency weighed
 #               about four times a measured halt here (not run by default)
+#   taxcut-mod13-notrace  taxcut-mod13 with taxcut.ko's trace events
+#               compiled out: what the events cost while off (not run by
+#               default; compare with taxcut-mod13 in the same run)
 # Workloads: selftests/guest/tests/bench_haltpoll.sh.
 set -euo pipefail
 
@@ -44,6 +47,8 @@ while [ $# -gt 0 ]; do
 	shift 2
 done
 
+# the notrace build only when a configuration needs it
+case " $configs " in *" taxcut-mod13-notrace "*) export BENCH_NOTRACE=1 ;; esac
 bench_prepare "$out" --perf
 
 m=max,kvm=on,monitor=off
@@ -58,6 +63,7 @@ declare -A config=(
 	[taxcut-mod]="debian|$m,kvm-hint-dedicated=on|initcall_blacklist=haltpoll_init|on|module"
 	[debian13]="debian13|$m,kvm-hint-dedicated=on||on|none"
 	[taxcut-mod13]="debian13|$m,kvm-hint-dedicated=on|initcall_blacklist=haltpoll_init|on|module"
+	[taxcut-mod13-notrace]="debian13|$m,kvm-hint-dedicated=on|initcall_blacklist=haltpoll_init BENCH_MODULE=/lib/taxcut/taxcut-notrace.ko|on|module"
 	[taxcut-mod13-lat]="debian13|$m,kvm-hint-dedicated=on|initcall_blacklist=haltpoll_init BENCH_MODULE_ARGS=hit_worth_ns=150000|on|module"
 )
 

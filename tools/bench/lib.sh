@@ -21,6 +21,15 @@ bench_prepare() {
 		kdir=${!k}
 		ko=$("$TAXCUT_TOP/tools/build/module.sh" "$kdir")
 		tko=$("$TAXCUT_TOP/tools/build/module.sh" --tests "$kdir")
+		# BENCH_NOTRACE=1: also taxcut.ko with its trace events compiled
+		# out (NOTRACE), as /lib/taxcut/taxcut-notrace.ko in the guest: what
+		# a disabled event costs, measured side by side
+		if [ "${BENCH_NOTRACE:-0}" = 1 ]; then
+			mkdir -p "$out/notrace-$k"
+			cp "$(TAXCUT_BUILD=$out/notrace-$k/build "$TAXCUT_TOP/tools/build/module.sh" \
+				"$kdir" KCFLAGS=-DNOTRACE)" "$out/notrace-$k/taxcut-notrace.ko"
+			tko+=" $out/notrace-$k/taxcut-notrace.ko"
+		fi
 		# shellcheck disable=SC2086 # one path per test module
 		"$TAXCUT_TOP/selftests/lib/initramfs.sh" "$@" "$out/$k.cpio.gz" "$ko" $tko
 	done

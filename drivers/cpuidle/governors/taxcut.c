@@ -27,6 +27,7 @@
 #include <linux/seq_file.h>
 #include <linux/tick.h>
 #include <linux/workqueue.h>
+#include <trace/events/taxcut.h>
 #include "../haltpoll_policy.h"
 #include "../haltpoll_probe.h"
 #include "../haltpoll_tunables.h"
@@ -54,9 +55,19 @@ static bool polls_first(const struct cpuidle_driver *drv)
 	return drv->state_count > 1 && (drv->states[0].flags & CPUIDLE_FLAG_POLLING);
 }
 
+/* Learns from the period that ended, and traces it and any window change. */
 static void taxcut_gov_learn(struct taxcut_gov_cpu *g, const struct tc_hp_params *p)
 {
-	tc_hp_record(&g->hp, p, &g->period);
+	const struct tc_hp_period *period = &g->period;
+	unsigned int cpu = smp_processor_id();
+	u32 old_window = g->hp.window_ns;
+	enum tc_hp_change change = tc_hp_record(&g->hp, p, period);
+
+	trace_idle_period(cpu, period->budget_ns, period->polled_ns, period->idle_ns,
+			  tc_hp_outcome(period));
+	if (change != TC_HP_KEPT)
+		trace_poll_window(cpu, g->hp.context, old_window, g->hp.window_ns,
+				  g->hp.target_ns, change);
 	memset(&g->period, 0, sizeof(g->period));
 	g->ended = false;
 }

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # The haltpoll benchmark's guest side (tools/bench/haltpoll.sh boots it).
 # BENCH_SETUP from the kernel command line: none (the kernel as booted),
-# module (load taxcut.ko, with BENCH_MODULE_ARGS if given) or governor
+# module (load taxcut.ko, or the module at BENCH_MODULE, with
+# BENCH_MODULE_ARGS if given) or governor
 # (switch cpuidle to taxcut). Each
 # workload runs between two MARKs (the host reads its HLT exits and CPU
 # time there) and prints one line:
@@ -11,7 +12,7 @@ B=/sys/kernel/debug/tc_bench
 D=/sys/devices/system/cpu/cpuidle
 case $setup in
 # shellcheck disable=SC2086 # BENCH_MODULE_ARGS: module parameters, one per word
-module) check "bench: taxcut loads" insmod "$TAXCUT_KO" ${BENCH_MODULE_ARGS:-} ;;
+module) check "bench: taxcut loads" insmod "${BENCH_MODULE:-$TAXCUT_KO}" ${BENCH_MODULE_ARGS:-} ;;
 governor) echo taxcut >$D/current_governor ;;
 esac
 check "bench: tc_bench loads" insmod /lib/taxcut/tc_bench.ko

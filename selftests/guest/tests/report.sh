@@ -17,7 +17,15 @@ if insmod "$TAXCUT_KO" 2>/tmp/insmod.err; then
 		stats=/sys/kernel/debug/taxcut/idle
 	fi
 	diag "cpuidle: driver $(cat $D/current_driver), governor $(cat $D/current_governor_ro)"
-	diag "benchmark, ping-pong with 50 us think times: $(pingpong -n 2000 -t 50)"
+	if command -v perf >/dev/null; then
+		# the same benchmark counted by taxcut's trace events (docs/tracing.md)
+		diag "benchmark, ping-pong with 50 us think times: $(perf stat -a -x, -o /tmp/perf.csv \
+			-e 'taxcut:*' -- pingpong -n 2000 -t 50)"
+		diag "perf stat -a -e 'taxcut:*' around it: $(awk -F, '$3 ~ /^taxcut:/ && $1 > 0 {
+			printf "%s%s %s", sep, $1, $3; sep = ", " }' /tmp/perf.csv)"
+	else
+		diag "benchmark, ping-pong with 50 us think times: $(pingpong -n 2000 -t 50)"
+	fi
 	if [ -e $stats ]; then
 		diag "taxcut's idle polling ($stats):"
 		sed 's/^/  /' $stats | while read -r line; do diag "$line"; done

@@ -24,6 +24,7 @@
 #include <asm/processor.h>
 #include <taxcut/guest.h>
 #include <taxcut/kvm_abi.h>
+#include <trace/events/taxcut.h>
 #include "guest_policy.h"
 #include "ipi_window.h"
 
@@ -185,7 +186,8 @@ static void send_native(const struct cpumask *mask, int vector,
 			native_send_ipi_mask(cpumask_of(cpu), vector);
 }
 
-static void send_window(const struct cpumask *mask, int vector, u32 icr,
+/* Sends a window; true if the hypercall took it, false if sent natively. */
+static bool send_window(const struct cpumask *mask, int vector, u32 icr,
 			const struct tc_ipi_window *w)
 {
 	long ret;
@@ -194,20 +196,21 @@ static void send_window(const struct cpumask *mask, int vector, u32 icr,
 		this_cpu_inc(ipi_counts.hypercalls);
 		ret = kvm_hypercall4(TC_KVM_HC_SEND_IPI, w->bits[0], w->bits[1], w->base, icr);
 		if (ret >= 0)
-			return;
+			return true;
 		this_cpu_inc(ipi_counts.refused);
 		WRITE_ONCE(pv_ipi_refused, true);
 		pr_warn_once("the host refused KVM_HC_SEND_IPI (%ld): IPIs take the native path from now on\n",
 			     ret);
 	}
 	send_native(mask, vector, w);
+	return false;
 }
 
 void taxcut_guest_send_ipi_mask(const struct cpumask *mask, int vector, bool all_but_self)
 {
+	unsigned int cpu, targets = 0, windows[2] = { 0, 0 };	/* native, hypercall */
 	struct tc_ipi_window open, full;
 	unsigned long flags;
-	unsigned int cpu;
 	u32 exclude, icr;
 
 	icr = vector == NMI_VECTOR ? APIC_DM_NMI : APIC_DM_FIXED | vector;
@@ -215,11 +218,14 @@ void taxcut_guest_send_ipi_mask(const struct cpumask *mask, int vector, bool all
 	local_irq_save(flags);
 	exclude = all_but_self ? per_cpu(x86_cpu_to_apicid, smp_processor_id()) :
 				 TC_IPI_EXCLUDE_NONE;
-	for_each_cpu(cpu, mask)
+	for_each_cpu(cpu, mask) {
+		targets += per_cpu(x86_cpu_to_apicid, cpu) != exclude;
 		if (tc_ipi_window_add(&open, per_cpu(x86_cpu_to_apicid, cpu), exclude, &full))
-			send_window(mask, vector, icr, &full);
+			windows[send_window(mask, vector, icr, &full)]++;
+	}
 	if (!tc_ipi_window_empty(&open))
-		send_window(mask, vector, icr, &open);
+		windows[send_window(mask, vector, icr, &open)]++;
+	trace_pv_ipi(vector, targets, windows[1], windows[0]);
 	local_irq_restore(flags);
 }
 
