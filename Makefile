@@ -14,6 +14,10 @@
 #                   units (PREFIX=/usr/local, DESTDIR; uninstall-agent)
 #   make install    install taxcut.ko for KDIR's kernel (uninstall: remove;
 #                   INSTALL_MOD_PATH=DIR installs under DIR)
+#   make taxcutctl  build the guest's status tool (build/taxcutctl/);
+#                   install-taxcutctl, uninstall-taxcutctl (PREFIX, DESTDIR)
+#   make deb        Debian packages taxcut-dkms, taxcut-tools and taxcut-agent
+#                   into build/deb/, checked with lintian (tools/deb)
 #
 # Everything built lands under build/; downloads and kernel builds are
 # cached under ~/.cache/taxcut (TAXCUT_CACHE).
@@ -24,8 +28,8 @@ KDIR ?= $(shell . $(BUILD_SCRIPTS)/common.sh && debian_kdir)
 KREL = $(shell . $(BUILD_SCRIPTS)/common.sh && kernel_release $(KDIR))
 VARIANT ?= release
 
-.PHONY: all module agent install-agent uninstall-agent deps kernel check unit demo bench \
-	install uninstall clean
+.PHONY: all module agent install-agent uninstall-agent taxcutctl install-taxcutctl \
+	uninstall-taxcutctl deps kernel check unit demo bench install uninstall deb clean
 
 all: module
 
@@ -41,6 +45,14 @@ agent:
 
 install-agent uninstall-agent:
 	@$(MAKE) -s -C tools/taxcut-agent O=$(CURDIR)/build/agent $(@:-agent=)
+
+# the guest's status tool (tools/taxcutctl)
+taxcutctl:
+	@$(MAKE) -s -C tools/taxcutctl O=$(CURDIR)/build/taxcutctl
+	@echo "built build/taxcutctl/taxcutctl"
+
+install-taxcutctl uninstall-taxcutctl:
+	@$(MAKE) -s -C tools/taxcutctl O=$(CURDIR)/build/taxcutctl $(@:-taxcutctl=)
 
 deps:
 	@$(BUILD_SCRIPTS)/deps.sh
@@ -80,6 +92,10 @@ uninstall:
 	$(NEED_KREL)
 	rm -f $(INSTALLED)
 	$(DEPMOD)
+
+# Debian packages (docs/packaging.md)
+deb:
+	@tools/deb/build.sh
 
 clean:
 	rm -rf build

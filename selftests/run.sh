@@ -7,7 +7,7 @@
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-all_suites=(unit build checkpatch boot kvmhost policy agent timer)
+all_suites=(unit build package checkpatch boot kvmhost policy agent timer)
 suites=("$@")
 [ ${#suites[@]} -gt 0 ] || suites=("${all_suites[@]}")
 

@@ -3,9 +3,9 @@
 #
 # initramfs.sh [--perf] OUT.cpio.gz MODULE.ko [TEST_MODULE.ko...]: a test
 # guest's initramfs with busybox-static, taxcut's guest init and tests, the
-# guest test programs (selftests/guest/bin, static), the module and the
-# test modules; with --perf also the host's perf (Debian's linux-perf) and
-# the libraries it links.
+# guest test programs (selftests/guest/bin, static), taxcutctl, the module
+# and the test modules; with --perf also the host's perf (Debian's
+# linux-perf) and the libraries it links.
 set -euo pipefail
 
 usage="usage: initramfs.sh [--perf] OUT.cpio.gz MODULE.ko [TEST_MODULE.ko...]"
@@ -36,6 +36,9 @@ done
 for src in "$here"/guest/bin/*.c; do
 	gcc -static -O2 -Wall -pthread -o "$stage/bin/$(basename "$src" .c)" "$src"
 done
+# taxcutctl, as a guest image has it (tools/taxcutctl)
+gcc -static -O2 -Wall -DTAXCUTCTL_VERSION="\"$(cat "$here/../VERSION")\"" \
+	-o "$stage/bin/taxcutctl" "$here"/../tools/taxcutctl/*.c
 if ((perf)); then
 	bin=$(command -v perf) || { echo "initramfs.sh: no perf (install linux-perf)" >&2; exit 1; }
 	# Debian's perf is a wrapper script in some releases: take the binary

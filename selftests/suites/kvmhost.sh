@@ -173,11 +173,11 @@ expect "kvmhost/preempt: flushes to preempted vCPUs were deferred ($fl)" test "$
 
 # 5b. taxcut's idle driver under both kernels: the dedicated hint, the
 # kernel's own haltpoll driver kept from registering; then its trace
-# events under perf.
+# events under perf, and taxcutctl against the report.
 for k in "${TEST_KERNELS[@]}"; do
 	ready $k || continue
 	b=$out/idle-$k
-	boot idle-$k $m,kvm-hint-dedicated=on idle,trace --initrd "$(perf_initrd $k)" \
+	boot idle-$k $m,kvm-hint-dedicated=on idle,trace,ctl --initrd "$(perf_initrd $k)" \
 		--append "ignore_loglevel initcall_blacklist=haltpoll_init"
 	pc=$(delta "$b" 400 401 exits.msr_write.kvm_poll_control)
 	want=$((4 + 2 * 3 + 4))

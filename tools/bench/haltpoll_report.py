@@ -9,7 +9,9 @@ Reads RUNS_DIR/runs/CONFIG.VCPUS.ROUND/{tap.log,exits.json}: the guest's
 around each workload. Writes OUT_DIR/haltpoll.json (one record per
 configuration, vCPU count and workload: medians over the rounds, and the
 samples) and OUT_DIR/haltpoll.md (the table and the targets), and prints
-the table.
+the table. Plots (gnuplot, tools/bench/plot.py): OUT_DIR/haltpoll-NvCPUs.svg,
+round-trip latency against wasted polling, a panel per workload, a point
+per configuration.
 """
 import json
 import os
@@ -21,6 +23,8 @@ sys.dont_write_bytecode = True  # nothing written beside the sources
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "..", "selftests", "lib"))
 from exits import lookup, placement, placement_text  # noqa: E402  (the accounting's key paths)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import plot  # noqa: E402
 
 CONFIGS = {
     "halt": "no cpuidle driver, host halt-polling off (halt only)",
@@ -33,10 +37,11 @@ CONFIGS = {
     "debian13": "stock Debian 13: its cpuidle-haltpoll + haltpoll governor",
     "taxcut-mod13": "taxcut.ko idle driver on stock Debian 13",
     "taxcut-mod13-lat": "taxcut.ko on stock Debian 13, hit_worth_ns=150000",
+    "taxcut-mod13-notrace": "taxcut.ko on stock Debian 13, trace events compiled out",
 }
 # each taxcut configuration against upstream's on the same kernel
 ANCHOR = {"taxcut-gov": "upstream", "taxcut-mod": "debian", "taxcut-mod13": "debian13",
-          "taxcut-mod13-lat": "debian13"}
+          "taxcut-mod13-lat": "debian13", "taxcut-mod13-notrace": "debian13"}
 WORKLOADS = ["pipe", "think0", "think10", "think50", "think100", "think200",
              "think500", "think1000", "mixed", "bursty", "idle"]
 THINK = ["think10", "think50", "think100", "think200", "think500",
@@ -146,7 +151,10 @@ def main():
     with open(os.path.join(out_dir, "haltpoll.json"), "w") as f:
         json.dump(doc, f, indent=1)
         f.write("\n")
-    md = markdown(doc)
+    plots = plot.safe(plot_figures, doc, out_dir)
+    for _, message, _ in plots:
+        print("haltpoll: " + message, file=sys.stderr)
+    md = markdown(doc, plots)
     with open(os.path.join(out_dir, "haltpoll.md"), "w") as f:
         f.write(md)
     print(md)
@@ -235,10 +243,47 @@ def spread(rec, field):
     return "%s (%s-%s)" % (us(rec[field]), us(min(v)), us(max(v)))
 
 
-def markdown(doc):
+def plot_figures(doc, out_dir):
+    """One SVG per vCPU count: a panel per ping-pong workload, a point per
+    configuration at (wasted polling per round trip, p50 round trip), its
+    bar up to the p99; idle=poll, whose polling is not measured, as a line
+    at its p50. [(svg, message, caption)]"""
+    out = []
+    recs = doc["records"]
+    for v in sorted({r["vcpus"] for r in recs}):
+        panels = []
+        for w in WORKLOADS:
+            series = []
+            for c in list(CONFIGS) + sorted({r["config"] for r in recs} - set(CONFIGS)):
+                r = find(recs, c, v, w)
+                if not r or "rtt_p50_ns" not in r:
+                    continue
+                p50, p99 = r["rtt_p50_ns"] / 1000, r.get("rtt_p99_ns", r["rtt_p50_ns"]) / 1000
+                if r["guest_poll_wasted_ns"] is None:
+                    series.append(plot.Series(c + " (p50; polling not measured)",
+                                              [(p50,)], "hline"))
+                    continue
+                wasted = r["guest_poll_wasted_ns"] / 1000
+                if r.get("rounds"):
+                    wasted /= r["rounds"]
+                series.append(plot.Series(c, [(wasted, p50, p50, max(p50, p99))], "errorbars"))
+            panels.append(plot.Panel(w, "wasted polling per round trip (us, all vCPUs)",
+                                     "round trip (us): p50, bar to p99", series))
+        name = "haltpoll-%dvcpus" % v
+        svg, message = plot.render(
+            out_dir, name, "haltpoll: latency against wasted polling, %d vCPUs "
+            "(medians of %d rounds; lower left is better)" % (v, doc["rounds"]),
+            panels, cols=4, key_cell=True, panel_size=(440, 330))
+        out.append((svg, message, "%d vCPUs: round-trip latency (p50, bar to p99) against "
+                    "wasted polling per round trip, a panel per workload" % v))
+    return out
+
+
+def markdown(doc, plots=()):
     lines = ["# haltpoll benchmark", "",
              "%s; %s of %d rounds; %s." % (doc["host"], doc["statistic"],
                                            doc["rounds"], doc["date"]), ""]
+    lines += plot.note(plots)
     lines += ["| config | what |", "| --- | --- |"]
     lines += ["| %s | %s |" % kv for kv in doc["configs"].items()]
     places = sorted({"%d vCPUs: %s" % (r["vcpus"], r.get("placement", "?"))

@@ -9,7 +9,9 @@ Reads RUNS_DIR/runs/CONFIG.MODE.ROUND/{tap.log,exits.json}: tc_ipibench's
 emulated host's MARK snapshots L and L+1 around each case. Writes
 OUT_DIR/ipi.json (one record per configuration, destination mode and case:
 medians over the rounds, and the samples) and OUT_DIR/ipi.md, and prints
-the table.
+the table. Plot (gnuplot, tools/bench/plot.py): OUT_DIR/ipi.svg, exits per
+operation and IPI exits per operation, a bar per configuration, a panel per
+destination mode.
 
 Exits per operation: the host's would-be exits on KVM with APICv between the
 marks on all vCPUs ("exits.total", each event once: docs/emulated-host.md);
@@ -27,6 +29,8 @@ sys.dont_write_bytecode = True  # nothing written beside the sources
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "..", "selftests", "lib"))
 from exits import lookup, placement, placement_text  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import plot  # noqa: E402
 
 CONFIGS = {
     "native": "our 6.12 kernel, no PV IPI (ICR writes)",
@@ -72,6 +76,30 @@ def one_run(run_dir):
     return result
 
 
+def plot_figures(doc, out_dir):
+    """Exits per operation by case, a bar per configuration: all exits on
+    the first row, IPI exits on the second, a column per destination mode.
+    [(svg, message, caption)]"""
+    by = {(r["config"], r["mode"], r["case"]): r for r in doc["records"]}
+    configs = list(CONFIGS) + sorted({r["config"] for r in doc["records"]} - set(CONFIGS))
+    modes = [m for m in MODES if any(r["mode"] == m for r in doc["records"])]
+    panels = []
+    for field, what in (("exits_per_op", "all exits"), ("ipi_exits_per_op", "IPI exits")):
+        for mode in modes:
+            cases = [c for c in CASES if any((k, mode, c) in by for k in configs)]
+            series = [plot.Series(k, [(i, by[(k, mode, c)]["median"][field])
+                                      for i, c in enumerate(cases) if (k, mode, c) in by], "bars")
+                      for k in configs]
+            panels.append(plot.Panel("%s per operation, x2APIC %s mode" % (what, mode), "case",
+                                     "%s per operation" % what, series, categories=cases,
+                                     key="top center horizontal" if not panels else None))
+    svg, message = plot.render(
+        out_dir, "ipi", "IPI benchmark: exits per operation by mode, %d vCPUs (medians)"
+        % doc.get("vcpus", 8), panels, cols=max(1, len(modes)), panel_size=(620, 400))
+    return [(svg, message, "exits and IPI exits per operation, by case, configuration "
+             "and destination mode")]
+
+
 def main():
     runs_dir, out_dir = sys.argv[1], sys.argv[2]
     samples = {}
@@ -91,14 +119,18 @@ def main():
                         "placement": "; ".join(sorted({r["placement"] for r in recs})),
                         "median": med, "samples": recs})
     os.makedirs(out_dir, exist_ok=True)
+    doc = {"benchmark": "ipi", "vcpus": 8,
+           "generated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+           "host": "emulated KVM host (QEMU TCG, tools/qemu)",
+           "configs": CONFIGS, "records": records}
     with open(os.path.join(out_dir, "ipi.json"), "w") as f:
-        json.dump({"benchmark": "ipi", "vcpus": 8,
-                   "generated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                   "host": "emulated KVM host (QEMU TCG, tools/qemu)",
-                   "configs": CONFIGS, "records": records}, f, indent=1)
+        json.dump(doc, f, indent=1)
+    plots = plot.safe(plot_figures, doc, out_dir)
+    for _, message, _ in plots:
+        print("ipi: " + message, file=sys.stderr)
     by = {(r["config"], r["mode"], r["case"]): r for r in records}
     lines = ["# IPI benchmark: 8 vCPUs, medians of %d rounds" %
-             max((r["rounds"] for r in records), default=0), "",
+             max((r["rounds"] for r in records), default=0), ""] + plot.note(plots) + [
              "Per operation: time (us), exits counted by the host (all; IPI = "
              "ICR writes + SEND_IPI).", "",
              "| mode | case | " + " | ".join(

@@ -9,7 +9,10 @@ line (wakeups, early, unfinished, lateness p50/p99/max in us), the elapsed
 time between the guest's marks 800 and 801, and the emulated host's
 counts between those marks. Writes OUT_DIR/timer.json (medians per
 configuration, and the samples) and OUT_DIR/timer.md, and prints the
-table.
+table. Plot (gnuplot, tools/bench/plot.py): OUT_DIR/timer.svg, the
+lateness CDF of each configuration, from the quantiles timer_accuracy
+prints ("timer_accuracy_quantiles: p1 X ... max X", us) where the guest
+printed them, else from p50, p99 and max alone.
 
 Timer exits: the LAPIC timer programming the host counted (x2APIC initial
 count and LVT timer writes, TSC-deadline MSR writes, their xAPIC MMIO
@@ -28,6 +31,8 @@ sys.dont_write_bytecode = True  # nothing written beside the sources
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "..", "selftests", "lib"))
 from exits import placement, placement_text  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import plot  # noqa: E402
 
 # configurations whose agent busy-polls on a host CPU of its own
 BUSY_AGENTS = {"poll": 1}
@@ -86,7 +91,16 @@ def one_run(run_dir, config):
     exits = counted(b) - counted(a)
     clocks = clock_reads(b) - clock_reads(a)
     wakeups = int(acc.group(1))
+    q = re.search(r"timer_accuracy_quantiles:((?: (?:p[\d.]+|max) [\d.]+)+)", tap)
+    if q:
+        words = q.group(1).split()
+        quantiles = {("100" if k == "max" else k[1:]): float(v)
+                     for k, v in zip(words[::2], words[1::2])}
+    else:
+        quantiles = {"50": float(acc.group(4)), "99": float(acc.group(5)),
+                     "100": float(acc.group(6))}
     return {
+        "late_quantiles_us": quantiles,
         "seconds": round(seconds, 2),
         "wakeups": wakeups,
         "early": int(acc.group(2)),
@@ -110,6 +124,40 @@ def median(samples, key):
     return round(statistics.median(vals), 3) if vals else None
 
 
+def quantile_medians(samples):
+    """{percent: median lateness in us over the rounds}, the percents every
+    round has."""
+    common = None
+    for s in samples:
+        keys = set(s.get("late_quantiles_us", {}))
+        common = keys if common is None else common & keys
+    return {k: round(statistics.median(s["late_quantiles_us"][k] for s in samples), 3)
+            for k in sorted(common or (), key=float)}
+
+
+def plot_figures(doc, out_dir):
+    """The lateness CDF of each configuration, and its tail (the share of
+    wakeups later than x, log scale). [(svg, message, caption)]"""
+    cdf, tail = [], []
+    for rec in doc["records"]:
+        q = sorted((float(k), v) for k, v in (rec.get("late_quantiles_us") or {}).items())
+        name = rec["config"] + (" (p50, p99, max only)" if 0 < len(q) <= 3 else "")
+        cdf.append(plot.Series(name, [(v, k / 100) for k, v in q], "linespoints"))
+        tail.append(plot.Series(name, [(v, 1 - k / 100) for k, v in q if k >= 50],
+                                "linespoints"))
+    xlabel = "lateness past the deadline (us)"
+    svg, message = plot.render(
+        out_dir, "timer", "exitless timer: lateness CDF, median of the rounds' quantiles",
+        [plot.Panel("CDF: " + doc.get("workload", "timer_accuracy").split(":")[0], xlabel,
+                    "fraction of wakeups at most this late", cdf, key="bottom right",
+                    ymin=-0.02, ymax=1.02, logx=True),
+         plot.Panel("the tail, from the median", xlabel, "fraction of wakeups later than this",
+                    tail, key="bottom left", logx=True, logy=True)],
+        cols=2, panel_size=(620, 460))
+    return [(svg, message, "lateness CDF and its tail per configuration (%s)" %
+             ", ".join(CONFIGS))]
+
+
 def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
@@ -131,6 +179,7 @@ def main():
                     "timer_writes_per_s", "timer_writes_per_wakeup", "exits_per_s",
                     "clock_reads_per_s", "exits_but_clock_per_s"):
             rec[key] = median(samples, key)
+        rec["late_quantiles_us"] = quantile_medians(samples)
         rec["placement"] = "; ".join(sorted({s["placement"] for s in samples})) or "-"
         rec["early"] = sum(s["early"] for s in samples)
         rec["unfinished"] = sum(s["unfinished"] for s in samples)
@@ -145,6 +194,9 @@ def main():
     os.makedirs(out_dir, exist_ok=True)
     with open(os.path.join(out_dir, "timer.json"), "w") as f:
         json.dump(result, f, indent=1)
+    plots = plot.safe(plot_figures, result, out_dir)
+    for _, message, _ in plots:
+        print("timer: " + message, file=sys.stderr)
     lines = [
         "| config | rounds | wakeups/s | late p50 us | late p99 us | late max us "
         "| timer exits/s | timer exits per wakeup | all exits/s | of them HPET reads/s "
@@ -158,7 +210,8 @@ def main():
                      "| {early} | {unfinished} | {failed} | {placement} |".format(**rec))
     table = "\n".join(lines) + "\n"
     with open(os.path.join(out_dir, "timer.md"), "w") as f:
-        f.write("# Exitless timer benchmark (medians)\n\n" + table + "\n" +
+        f.write("# Exitless timer benchmark (medians)\n\n" +
+                "".join(l + "\n" for l in plot.note(plots)) + table + "\n" +
                 "\n".join(f"- {c}: {w}" for c, w in CONFIGS.items()) + "\n")
     print(table, end="")
 

@@ -28,6 +28,7 @@ HOST_PACKAGES=(
 	ninja-build libglib2.0-dev libpixman-1-dev libfdt-dev zlib1g-dev
 	python3 python3-venv debootstrap
 	man-db groff-base systemd
+	debhelper dh-dkms dkms lintian gnuplot-nox
 )
 NEXT_SUITE=trixie
 
@@ -183,10 +184,10 @@ fi
 # Its headers were built with gcc-14, so modules for it are built inside it,
 # as a guest-image builder would; the kernel it installed is the one booted.
 # what a guest-image builder installs (xz-utils comes with build-essential:
-# kbuild compresses Debian 13's modules with it), and (perl, sparse) what
-# our W=1 and C=2 checks need
+# kbuild compresses Debian 13's modules with it; dkms for the taxcut-dkms
+# package), and (perl, sparse) what our W=1 and C=2 checks need
 TRIXIE_PACKAGES=(gcc-14 make libc6-dev libelf-dev bc bison flex kmod xz-utils
-	linux-headers-amd64 linux-image-amd64 perl sparse)
+	linux-headers-amd64 linux-image-amd64 dkms perl sparse)
 trixie_root=$(trixie_root)
 if [ ! -e "$trixie_root/.ready" ]; then
 	log "making the $NEXT_SUITE build environment (debootstrap, a few minutes)"

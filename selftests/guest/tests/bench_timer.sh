@@ -14,6 +14,7 @@ rc=$?
 t1=$(cut -d' ' -f1 /proc/uptime)
 mark 801
 diag "$(grep '^timer_accuracy:' /tmp/accuracy.out)"
+grep '^timer_accuracy_quantiles:' /tmp/accuracy.out | while read -r l; do diag "$l"; done
 diag "elapsed $t0 $t1"
 grep '^exitless_timer total' $R/policy | while read -r l; do diag "$l"; done
 ok $rc "timer_accuracy: none early, none lost"
