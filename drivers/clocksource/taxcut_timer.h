@@ -14,7 +14,6 @@
 #include <uapi/taxcut/exitless_timer.h>
 #include "timer_policy.h"
 
-/* Per CPU; every field but the counters is touched only on that CPU. */
 /* What became of an interrupt for a slot: the timer_fire event's "how". */
 enum tc_fire_how {
 	TC_FIRE_ON_TIME,
@@ -25,6 +24,7 @@ enum tc_fire_how {
 	TC_FIRE_STALE,		/* for a deadline no longer armed */
 };
 
+/* Per CPU; every field but the counters is touched only on that CPU. */
 struct tc_timer_stats {
 	u64 programmed;		/* set_next_event calls: the events the guest programmed */
 	u64 near;		/* stored before the horizon: may wait up to it */

@@ -207,16 +207,6 @@ static u64 event_ns(const struct tc_hp_params *p, const struct tc_hp_period *per
 	return max_u64(idle - p->halt_cost_ns, period->polled_ns);
 }
 
-enum tc_hp_outcome tc_hp_outcome(const struct tc_hp_period *period)
-{
-	if (period->budget_ns) {
-		if (period->hit)
-			return TC_HP_CAUGHT;
-		return period->timer_capped ? TC_HP_TIMER_CAPPED : TC_HP_TIMED_OUT;
-	}
-	return period->halted ? TC_HP_HALTED : TC_HP_NOT_IDLE;
-}
-
 enum tc_hp_change tc_hp_record(struct tc_hp_cpu *c, const struct tc_hp_params *p,
 			       const struct tc_hp_period *period)
 {

@@ -158,7 +158,16 @@ enum tc_hp_outcome {
 	TC_HP_NOT_IDLE,		/* no poll, no halt: woken before it could */
 };
 
-enum tc_hp_outcome tc_hp_outcome(const struct tc_hp_period *period);
+/* Inline: an argument of a trace event, computed even while it is off. */
+static inline enum tc_hp_outcome tc_hp_outcome(const struct tc_hp_period *period)
+{
+	if (period->budget_ns) {
+		if (period->hit)
+			return TC_HP_CAUGHT;
+		return period->timer_capped ? TC_HP_TIMER_CAPPED : TC_HP_TIMED_OUT;
+	}
+	return period->halted ? TC_HP_HALTED : TC_HP_NOT_IDLE;
+}
 
 /* The exchange rate in use: hit_worth_ns, else the halt cost, else a guess. */
 u32 tc_hp_hit_worth(const struct tc_hp_params *p);

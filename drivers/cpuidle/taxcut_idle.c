@@ -28,6 +28,7 @@
 #include <linux/sched/idle.h>
 #include <linux/seq_file.h>
 #include <linux/timekeeping.h>
+#include <linux/workqueue.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
 #include <taxcut/compat.h>
@@ -411,8 +412,15 @@ int taxcut_idle_init(void)
 	return 0;
 }
 
+static long tc_idle_left(void *unused)
+{
+	return 0;
+}
+
 void taxcut_idle_exit(void)
 {
+	int cpu;
+
 	if (tc_idle_status != TC_IDLE_ON)
 		return;
 	debugfs_remove(tc_idle_probe_debugfs);
@@ -420,4 +428,14 @@ void taxcut_idle_exit(void)
 	/* offline callbacks on every CPU: devices gone, host polling back */
 	cpuhp_remove_state(tc_idle_hp_state);
 	cpuidle_unregister_driver(&tc_idle_driver);
+	/*
+	 * cpuidle waited for an RCU grace period, but a CPU woken from our
+	 * halt runs our code with RCU not watching until it leaves it (a vCPU
+	 * may be descheduled there): each CPU must schedule (a work item on
+	 * it) before the module's text goes.
+	 */
+	cpus_read_lock();
+	for_each_online_cpu(cpu)
+		work_on_cpu(cpu, tc_idle_left, NULL);
+	cpus_read_unlock();
 }

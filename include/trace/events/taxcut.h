@@ -96,7 +96,7 @@ TRACE_EVENT(timer_arm,
 		__entry->expires_ns = expires_ns;
 		__entry->deadline_ns = deadline_ns;
 	),
-	TP_printk("cpu=%u expires_ns=%llu agent_deadline_ns=%llu route=%s",
+	TP_printk("cpu=%u expires_ns=%llu deadline_ns=%llu route=%s",
 		  __entry->cpu, __entry->expires_ns, __entry->deadline_ns,
 		  __entry->near ? "slot-near" : "slot")
 );

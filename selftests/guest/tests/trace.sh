@@ -28,7 +28,9 @@ spin() {
 	c=0
 	rm -f /tmp/spin.*
 	while [ \$c -lt $ncpu ]; do
-		taskset -c \$c sh -c 'echo \$\$ >/tmp/spin.'\$c'; while :; do :; done' &
+		# the pid file appears whole (renamed into place)
+		taskset -c \$c sh -c 'echo \$\$ >/tmp/new.'\$c'; mv /tmp/new.'\$c' /tmp/spin.'\$c'
+			while :; do :; done' &
 		c=\$((c + 1))
 	done
 	until [ "\$(ls /tmp/spin.* 2>/dev/null | wc -l)" -eq $ncpu ]; do :; done
