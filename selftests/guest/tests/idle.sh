@@ -110,6 +110,8 @@ if [ "$ncpu" -gt 1 ]; then
 	dmesg | grep -E 'taxcut: haltpoll: halt cost not measured: ' | sed 's/^[^]]*] /# /' | sort | uniq -c | head -3
 	dmesg | sed -nE 's/.*taxcut: haltpoll: a halt costs ([0-9]+) us here.*/\1/p' | sort -n |
 		paste -sd ' ' | sed 's/^/# halt costs (us): /'
-	[ "$good" -ge 1 ] && [ $((good + busy)) -eq $((measured + 1 + 100)) ]
-	ok $? "each of the $((measured + 1 + 100)) loads and requests measured or said why not; measured at least once ($good)"
+	# how many measured depends on the host's load (4 vCPUs on 2 host
+	# cores here; a loaded CI host has seen 0 of 102): said, not asserted
+	[ $((good + busy)) -eq $((measured + 1 + 100)) ]
+	ok $? "each of the $((measured + 1 + 100)) loads and requests measured or said why not ($good measured)"
 fi
