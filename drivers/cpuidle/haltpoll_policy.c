@@ -12,6 +12,9 @@
 
 const char *tc_hp_params_invalid(const struct tc_hp_params *p)
 {
+	unsigned int i;
+	u32 c, prev = 0;
+
 	if (p->max_ns > TC_HP_MAX_NS)
 		return "guest_halt_poll_ns";
 	if (p->grow > TC_HP_LIMIT_FACTOR)
@@ -24,6 +27,12 @@ const char *tc_hp_params_invalid(const struct tc_hp_params *p)
 		return "hit_worth_ns";
 	if (p->halt_cost_ns > TC_HP_LIMIT_WORTH_NS)
 		return "halt_cost_ns";
+	for (i = 0; i < TC_HP_COST_POINTS; i++) {
+		c = p->halt_cost_at_ns[i];
+		if (c > TC_HP_LIMIT_WORTH_NS || (i && (c < prev || (c && !prev))))
+			return "halt_cost_at_ns";
+		prev = c;
+	}
 	return NULL;
 }
 
@@ -118,6 +127,70 @@ u32 tc_hp_hit_worth(const struct tc_hp_params *p)
 	return p->halt_cost_ns ? p->halt_cost_ns : TC_HP_FALLBACK_WORTH_NS;
 }
 
+static const u32 cost_halt_us[TC_HP_COST_POINTS] = TC_HP_COST_HALT_US;
+
+static u64 cost_halt_ns(unsigned int i)
+{
+	return (u64)cost_halt_us[i] * 1000;
+}
+
+u32 tc_hp_halt_cost_at(const struct tc_hp_params *p, u64 halt_ns)
+{
+	const u32 *c = p->halt_cost_at_ns;
+	u64 h0, h1;
+	unsigned int i;
+
+	if (!c[0])
+		return p->halt_cost_ns;
+	for (i = 0; i < TC_HP_COST_POINTS; i++) {
+		h1 = cost_halt_ns(i);
+		if (halt_ns >= h1)
+			continue;
+		if (!i)
+			return c[0];
+		h0 = cost_halt_ns(i - 1);
+		return c[i - 1] + (u32)((u64)(c[i] - c[i - 1]) * (halt_ns - h0) / (h1 - h0));
+	}
+	return c[TC_HP_COST_POINTS - 1];
+}
+
+void tc_hp_cost_table_fix(u32 *cost_ns)
+{
+	unsigned int i;
+
+	for (i = 0; i < TC_HP_COST_POINTS; i++) {
+		cost_ns[i] = (u32)min_u64(max_u64(cost_ns[i], 1), TC_HP_MAX_NS);
+		if (i && cost_ns[i] < cost_ns[i - 1])
+			cost_ns[i] = cost_ns[i - 1];
+	}
+}
+
+/*
+ * The length of a halt that measured @r from HLT to the period's end: r
+ * is the halt plus its wakeup cost, h + cost(h), which grows with h, so
+ * it is inverted segment by segment of the table.
+ */
+static u64 halt_length(const struct tc_hp_params *p, u64 r)
+{
+	const u32 *c = p->halt_cost_at_ns;
+	u64 h0, h1, g0, g1;
+	unsigned int i;
+
+	if (!c[0])
+		return r > p->halt_cost_ns ? r - p->halt_cost_ns : 0;
+	g0 = cost_halt_ns(0) + c[0];
+	if (r <= g0)
+		return r > c[0] ? r - c[0] : 0;
+	for (i = 1; i < TC_HP_COST_POINTS; i++, g0 = g1) {
+		h0 = cost_halt_ns(i - 1);
+		h1 = cost_halt_ns(i);
+		g1 = h1 + c[i];
+		if (r < g1)
+			return h0 + (r - g0) * (h1 - h0) / (g1 - g0);
+	}
+	return r - c[TC_HP_COST_POINTS - 1];
+}
+
 /*
  * The window up to @limit_ns that maximises hit_worth * caught - window *
  * missed over the histogram (0 if none earns 1/16 of hit_worth per period). A window at a
@@ -130,7 +203,10 @@ static u32 best_window(const struct tc_hp_context *x, const struct tc_hp_params 
 	s64 worth = tc_hp_hit_worth(p), score;
 	/* a window must pay a little: at a break-even one, noise flips the choice */
 	s64 best_score = (worth * (s64)x->total) >> TC_HP_MARGIN_SHIFT;
-	u64 caught = 0, window, bottom = 0, top;
+	/* catching a period saves what halting for it would have cost */
+	bool by_length = !p->hit_worth_ns && p->halt_cost_at_ns[0];
+	u64 caught = 0, window, bottom = 0, top, part;
+	s64 saved = 0;
 	u32 best = 0;
 	unsigned int i;
 
@@ -138,12 +214,16 @@ static u32 best_window(const struct tc_hp_context *x, const struct tc_hp_params 
 		top = tc_hp_bucket_top_ns(i);
 		if (top <= limit_ns) {
 			window = top;
-			caught += x->hist[i];
+			part = x->hist[i];
 		} else {
 			window = limit_ns;
-			caught += x->hist[i] * (limit_ns - bottom) / (top - bottom);
+			part = x->hist[i] * (limit_ns - bottom) / (top - bottom);
 		}
-		score = worth * (s64)caught - (s64)window * (s64)(x->total - caught);
+		caught += part;
+		if (by_length)
+			worth = tc_hp_halt_cost_at(p, (bottom + top) / 2);
+		saved += worth * (s64)part;
+		score = saved - (s64)window * (s64)(x->total - caught);
 		if (score > best_score) {
 			best_score = score;
 			best = (u32)window;
@@ -198,13 +278,13 @@ static void step(struct tc_hp_context *x, const struct tc_hp_params *p)
  */
 static u64 event_ns(const struct tc_hp_params *p, const struct tc_hp_period *period)
 {
-	u64 idle = period->idle_ns;
+	u64 idle = period->idle_ns, polled = period->polled_ns;
 
 	if (!period->halted)
 		return idle;
-	if (idle <= p->halt_cost_ns)
-		return period->polled_ns;
-	return max_u64(idle - p->halt_cost_ns, period->polled_ns);
+	if (idle <= polled)
+		return polled;
+	return polled + halt_length(p, idle - polled);
 }
 
 enum tc_hp_change tc_hp_record(struct tc_hp_cpu *c, const struct tc_hp_params *p,
@@ -243,7 +323,14 @@ enum tc_hp_change tc_hp_record(struct tc_hp_cpu *c, const struct tc_hp_params *p
 	}
 	step(x, p);
 
-	c->context = event > p->max_ns;
+	/*
+	 * A period that lasted to its known timer, or that an interrupt
+	 * ended without waking a task (a tick in a long sleep), says nothing
+	 * of the phase: the sleep goes on. The context stays, or the rest of
+	 * the sleep would be learnt as what follows a short period.
+	 */
+	if (!period->irq_only && (!period->timer_ns || period->idle_ns < period->timer_ns))
+		c->context = event > p->max_ns;
 	c->window_ns = c->ctx[c->context].window_ns;
 	c->target_ns = c->ctx[c->context].target_ns;
 

@@ -57,6 +57,15 @@
 /* A window shrinks only after this many periods in a row ask for it. */
 #define TC_HP_SHRINK_AFTER	2
 
+/*
+ * A halt's cost depends on how long the vCPU stayed halted: the longer the
+ * host thread sleeps, the deeper its host CPU idles and the slower it
+ * wakes (on the emulated host: 15 us after a halt of 20-100 us, 50 us
+ * after 200 us). The probe measures it after halts of these lengths.
+ */
+#define TC_HP_COST_POINTS	5
+#define TC_HP_COST_HALT_US	{ 20, 50, 100, 200, 400 }
+
 struct tc_hp_params {
 	u32 max_ns;		/* guest_halt_poll_ns: the window's cap */
 	u32 grow;		/* guest_halt_poll_grow: factor, 0 = jump */
@@ -65,6 +74,11 @@ struct tc_hp_params {
 	bool allow_shrink;	/* guest_halt_poll_allow_shrink */
 	u32 hit_worth_ns;	/* wasted polling one caught wakeup is worth, 0: halt_cost_ns */
 	u32 halt_cost_ns;	/* measured: a halted wakeup's cost over a polled one, 0: unknown */
+	/*
+	 * Measured: the same after a halt of TC_HP_COST_HALT_US[i], never
+	 * less than the point before; all 0: halt_cost_ns at every length.
+	 */
+	u32 halt_cost_at_ns[TC_HP_COST_POINTS];
 };
 
 /* The exchange rate while the halt cost is unknown and none is set. */
@@ -119,6 +133,8 @@ struct tc_hp_period {
 	bool hit;		/* the wakeup came while polling */
 	bool halted;		/* the CPU halted */
 	bool timer_capped;	/* the budget was cut by the next timer */
+	u64 timer_ns;		/* the next timer event at entry, 0: none known */
+	bool irq_only;		/* a halt ended by an interrupt that woke no task */
 };
 
 /* Returns NULL if @p is valid, else the name of the first bad field. */
@@ -171,6 +187,19 @@ static inline enum tc_hp_outcome tc_hp_outcome(const struct tc_hp_period *period
 
 /* The exchange rate in use: hit_worth_ns, else the halt cost, else a guess. */
 u32 tc_hp_hit_worth(const struct tc_hp_params *p);
+
+/*
+ * What a wakeup after a halt of @halt_ns costs: halt_cost_at_ns[]
+ * interpolated between its points (constant past either end), else
+ * halt_cost_ns.
+ */
+u32 tc_hp_halt_cost_at(const struct tc_hp_params *p, u64 halt_ns);
+
+/*
+ * Makes a measured table usable: each point at least the one before (a
+ * longer halt costs no less), each at least 1 ns, at most TC_HP_MAX_NS.
+ */
+void tc_hp_cost_table_fix(u32 *cost_ns);
 
 /*
  * The halt cost from the probe's round trips (haltpoll_probe.c): the

@@ -6,7 +6,9 @@
  * is woken without an IPI (the waker sees its polling flag), as a wakeup
  * caught by polling is; a halted one takes the IPI, the exit, the host's
  * wakeup of its thread and the entry. The difference of the medians is
- * what a halt adds to a wakeup here.
+ * what a halt adds to a wakeup here. It depends on how long the target
+ * stayed halted (a host CPU idles deeper the longer its thread sleeps),
+ * so it is measured after halts of each of TC_HP_COST_HALT_US.
  */
 #define pr_fmt(fmt) "taxcut: haltpoll: " fmt
 
@@ -27,7 +29,8 @@
 #include "haltpoll_tunables.h"
 
 #define TC_HP_PROBE_ROUNDS	15	/* samples of each kind */
-#define TC_HP_PROBE_SETTLE_US	50	/* after the target is back in idle */
+/* the point the report's headline names: after a halt of 50 us */
+#define TC_HP_PROBE_HEADLINE	1
 #define TC_HP_PROBE_WAIT_NS	(5 * NSEC_PER_MSEC)
 #define TC_HP_PROBE_ENDED_NS	(1 * NSEC_PER_MSEC)
 #define TC_HP_PROBE_GIVE_UP	3	/* targets not idle in a row */
@@ -36,8 +39,11 @@
 
 DEFINE_PER_CPU(struct tc_hp_probe_cpu, tc_hp_probe_cpus);
 
+static const u32 probe_halt_us[TC_HP_COST_POINTS] = TC_HP_COST_HALT_US;
+
 static struct tc_hp_probe_result {
 	u32 cost_ns, halted_ns, polled_ns;	/* medians; cost 0 if never measured */
+	u32 cost_at_ns[TC_HP_COST_POINTS];	/* after each halt length */
 	int from, to;
 	const char *failed;			/* the last attempt's failure, or NULL */
 } probe_result = { .failed = "not measured yet" };
@@ -46,6 +52,7 @@ static DEFINE_MUTEX(probe_lock);		/* one measurement at a time */
 
 struct probe_run {
 	int target;
+	unsigned int settle_us;			/* the target halts or polls this long */
 	u64 rtt[2][TC_HP_PROBE_ROUNDS];		/* [0] halted, [1] polling */
 	unsigned int n[2];
 };
@@ -59,8 +66,12 @@ static u64 now_ns(void)
 	return ktime_get_mono_fast_ns();
 }
 
-/* Waits until the target has entered idle again; false if it does not soon. */
-static bool probe_settle(struct tc_hp_probe_cpu *pc, unsigned int entries)
+/*
+ * Waits until the target has entered idle again, then @settle_us while it
+ * halts or polls; false if it does not enter idle soon.
+ */
+static bool probe_settle(struct tc_hp_probe_cpu *pc, unsigned int entries,
+			 unsigned int settle_us)
 {
 	u64 start = now_ns();
 
@@ -69,8 +80,8 @@ static bool probe_settle(struct tc_hp_probe_cpu *pc, unsigned int entries)
 			return false;
 		cpu_relax();
 	}
-	/* past the entry, into HLT or the poll loop */
-	udelay(TC_HP_PROBE_SETTLE_US);
+	/* past the entry, into HLT or the poll loop, and as long as asked */
+	udelay(settle_us);
 	return true;
 }
 
@@ -120,7 +131,7 @@ static long probe_fn(void *arg)
 		/* end the period that began before the mode changed */
 		entries = READ_ONCE(pc->entries);
 		smp_call_function_single(run->target, probe_nop, NULL, 1);
-		if (!probe_settle(pc, entries)) {
+		if (!probe_settle(pc, entries, run->settle_us)) {
 			busy++;
 			cond_resched();
 			continue;
@@ -144,12 +155,60 @@ static u32 ns_to_us(u32 ns)
 	return ns / NSEC_PER_USEC;
 }
 
+/*
+ * Measures after a halt of @settle_us: the medians of both kinds of round
+ * trip, or the reason it could not.
+ */
+static const char *probe_point(struct probe_run *run, int from, unsigned int settle_us,
+			       u64 *halted, u64 *polled)
+{
+	unsigned int try;
+
+	*halted = 0;
+	*polled = 0;
+	run->settle_us = settle_us;
+	run->n[0] = 0;
+	run->n[1] = 0;
+	/* a busy target spoils samples: try again a little later */
+	for (try = 0; try < TC_HP_PROBE_TRIES && !probe_enough(run); try++) {
+		if (try)
+			msleep(TC_HP_PROBE_RETRY_MS);
+		run->n[0] = 0;
+		run->n[1] = 0;
+		work_on_cpu(from, probe_fn, run);
+	}
+	if (!probe_enough(run))
+		return "the second CPU was busy";
+	*halted = tc_hp_median(run->rtt[0], run->n[0]);
+	*polled = tc_hp_median(run->rtt[1], run->n[1]);
+	/*
+	 * A polling CPU wakes without an exit: if it woke nearly as slowly
+	 * as a halted one, the vCPUs were not running when called (an
+	 * overcommitted host), and the difference is noise.
+	 */
+	if (!tc_hp_probe_plausible(*halted, *polled))
+		return "a polling CPU woke nearly as slowly as a halted one (vCPUs not running: an overcommitted host?)";
+	return NULL;
+}
+
+/* "20/50/100 us" of the halt lengths, or the costs measured after them */
+static void probe_list(char *buf, size_t len, const u32 *v, u32 div)
+{
+	unsigned int i;
+	int n = 0;
+
+	for (i = 0; i < TC_HP_COST_POINTS; i++)
+		n += scnprintf(buf + n, len - n, "%s%u", i ? "/" : "", v[i] / div);
+}
+
 void tc_hp_probe_measure(void)
 {
 	struct tc_hp_probe_result r = { };
+	char lengths[48], costs[64];
 	struct probe_run *run;
-	unsigned int try;
 	u64 halted, polled;
+	u32 failed_us = 0;
+	unsigned int i;
 
 	run = kzalloc(sizeof(*run), GFP_KERNEL);
 	if (!run)
@@ -158,38 +217,26 @@ void tc_hp_probe_measure(void)
 	cpus_read_lock();
 	r.from = cpumask_first(cpu_online_mask);
 	r.to = cpumask_next(r.from, cpu_online_mask);
-	if (r.to >= nr_cpu_ids) {
+	if (r.to >= nr_cpu_ids)
 		r.failed = "one CPU online: nothing to measure against";
-	} else {
-		run->target = r.to;
-		/* a busy target spoils samples: try again a little later */
-		for (try = 0; try < TC_HP_PROBE_TRIES && !probe_enough(run); try++) {
-			if (try)
-				msleep(TC_HP_PROBE_RETRY_MS);
-			run->n[0] = 0;
-			run->n[1] = 0;
-			work_on_cpu(r.from, probe_fn, run);
+	run->target = r.to;
+	for (i = 0; i < TC_HP_COST_POINTS && !r.failed; i++) {
+		r.failed = probe_point(run, r.from, probe_halt_us[i], &halted, &polled);
+		if (r.failed || i == TC_HP_PROBE_HEADLINE) {
+			/* the headline's round trips, or the failed point's */
+			r.halted_ns = min_t(u64, halted, U32_MAX);
+			r.polled_ns = min_t(u64, polled, U32_MAX);
 		}
-		if (!probe_enough(run))
-			r.failed = "the second CPU was busy";
+		if (r.failed)
+			failed_us = probe_halt_us[i];
+		else
+			r.cost_at_ns[i] = tc_hp_halt_cost(halted, polled);
 	}
 	cpus_read_unlock();
 	if (!r.failed) {
-		halted = tc_hp_median(run->rtt[0], run->n[0]);
-		polled = tc_hp_median(run->rtt[1], run->n[1]);
-		r.halted_ns = min_t(u64, halted, U32_MAX);
-		r.polled_ns = min_t(u64, polled, U32_MAX);
-		/*
-		 * A polling CPU wakes without an exit: if it woke nearly as
-		 * slowly as a halted one, the vCPUs were not running when
-		 * called (an overcommitted host), and the difference is noise.
-		 */
-		if (!tc_hp_probe_plausible(halted, polled))
-			r.failed = "a polling CPU woke nearly as slowly as a halted one (vCPUs not running: an overcommitted host?)";
-	}
-	if (!r.failed) {
-		r.cost_ns = tc_hp_halt_cost(halted, polled);
-		tc_hp_tunables_set_halt_cost(r.cost_ns);
+		tc_hp_cost_table_fix(r.cost_at_ns);
+		r.cost_ns = r.cost_at_ns[TC_HP_PROBE_HEADLINE];
+		tc_hp_tunables_set_halt_cost(r.cost_ns, r.cost_at_ns);
 	}
 	spin_lock(&probe_result_lock);
 	if (r.failed && probe_result.cost_ns) {
@@ -201,20 +248,24 @@ void tc_hp_probe_measure(void)
 	spin_unlock(&probe_result_lock);
 	mutex_unlock(&probe_lock);
 	kfree(run);
-	if (r.failed && r.halted_ns)
-		pr_info("halt cost not measured: %s: a call to a halted CPU %u us, to a polling one %u us\n",
-			r.failed, ns_to_us(r.halted_ns), ns_to_us(r.polled_ns));
-	else if (r.failed)
+	if (r.failed && r.halted_ns) {
+		pr_info("halt cost not measured: %s: after a halt of %u us, a call to a halted CPU %u us, to a polling one %u us\n",
+			r.failed, failed_us, ns_to_us(r.halted_ns), ns_to_us(r.polled_ns));
+	} else if (r.failed) {
 		pr_info("halt cost not measured: %s\n", r.failed);
-	else
-		pr_info("a halt costs %u us here (a call to a halted CPU %u us, to a polling one %u us; CPU %d to %d)\n",
+	} else {
+		probe_list(lengths, sizeof(lengths), probe_halt_us, 1);
+		probe_list(costs, sizeof(costs), r.cost_at_ns, NSEC_PER_USEC);
+		pr_info("a halt costs %u us here (a call to a halted CPU %u us, to a polling one %u us; CPU %d to %d); after halts of %s us: %s us\n",
 			ns_to_us(r.cost_ns), ns_to_us(r.halted_ns), ns_to_us(r.polled_ns),
-			r.from, r.to);
+			r.from, r.to, lengths, costs);
+	}
 }
 
 int tc_hp_probe_show(char *buf, int len)
 {
 	struct tc_hp_probe_result r;
+	char lengths[48], costs[64];
 	struct tc_hp_params p;
 	u32 worth;
 
@@ -226,11 +277,14 @@ int tc_hp_probe_show(char *buf, int len)
 	if (!r.cost_ns)
 		return sysfs_emit_at(buf, len, "halt_cost: unknown: %s; hit_worth %u us%s\n",
 				     r.failed, worth, p.hit_worth_ns ? " (set)" : " (default)");
+	probe_list(lengths, sizeof(lengths), probe_halt_us, 1);
+	probe_list(costs, sizeof(costs), r.cost_at_ns, NSEC_PER_USEC);
 	return sysfs_emit_at(buf, len,
-			     "halt_cost: %u us (a call to a halted CPU %u us, to a polling one %u us)%s%s; polling pays off while a window of W us catches more than W/(W+%u) of wakeups; hit_worth %u us%s\n",
+			     "halt_cost: %u us (a call to a halted CPU %u us, to a polling one %u us)%s%s; after halts of %s us: %s us; polling pays off while a window of W us catches more than W/(W+%u) of wakeups; hit_worth %u us%s\n",
 			     ns_to_us(r.cost_ns), ns_to_us(r.halted_ns), ns_to_us(r.polled_ns),
 			     r.failed ? ", the last attempt failed: " : "", r.failed ?: "",
-			     worth, worth, p.hit_worth_ns ? " (set)" : " (the halt cost)");
+			     lengths, costs, worth, worth,
+			     p.hit_worth_ns ? " (set)" : " (the halt cost, by the halt's length)");
 }
 
 static ssize_t probe_write(struct file *file, const char __user *buf, size_t len, loff_t *ppos)

@@ -13,8 +13,12 @@
 /* A consistent-enough copy for the idle path: each field is valid alone. */
 void tc_hp_tunables_read(struct tc_hp_params *p);
 
-/* The measured cost of a halted wakeup (0: unknown), for every CPU's policy. */
-void tc_hp_tunables_set_halt_cost(u32 ns);
+/*
+ * The measured cost of a halted wakeup (0: unknown) and the same after a
+ * halt of each of TC_HP_COST_HALT_US (all 0: not measured), for every
+ * CPU's policy.
+ */
+void tc_hp_tunables_set_halt_cost(u32 ns, const u32 *at_ns);
 
 /*
  * Called after a parameter changed, with the new values in place: the user

@@ -136,7 +136,7 @@ static int notrace tc_idle_enter(struct cpuidle_device *dev,
 	struct tc_idle_cpu *ic = this_cpu_ptr(&tc_idle_cpus);
 	struct tc_hp_period period = { };
 	struct tc_hp_params p;
-	u64 start;
+	u64 start, next;
 
 	/* the halt cost probe (haltpoll_probe.c) may ask how this period goes */
 	enum tc_hp_probe_mode probe = tc_hp_probe_enter();
@@ -148,11 +148,12 @@ static int notrace tc_idle_enter(struct cpuidle_device *dev,
 		ic->pending = false;
 	}
 
+	next = tc_idle_next_event(dev);
+	period.timer_ns = next == U64_MAX ? 0 : max_t(u64, next, 1);
 	if (probe == TC_HP_PROBE_POLL)
 		period.budget_ns = TC_HP_PROBE_POLL_NS;
 	else if (index == TC_IDLE_POLL_HALT && probe == TC_HP_PROBE_OFF)
-		period.budget_ns = tc_hp_budget(&ic->hp, &p, tc_idle_next_event(dev),
-						&period.timer_capped);
+		period.budget_ns = tc_hp_budget(&ic->hp, &p, next, &period.timer_capped);
 
 	tc_cpuidle_rcu_enter();
 	start = local_clock();
@@ -164,6 +165,8 @@ static int notrace tc_idle_enter(struct cpuidle_device *dev,
 		raw_safe_halt();
 		raw_local_irq_disable();
 		period.halted = true;
+		/* the interrupt that ended the halt ran: did it wake a task? */
+		period.irq_only = !need_resched();
 	}
 	period.idle_ns = local_clock() - start;
 	tc_cpuidle_rcu_exit();
@@ -194,8 +197,8 @@ static struct cpuidle_driver tc_idle_driver = {
 		[TC_IDLE_HALT] = {
 			.enter = tc_idle_enter,
 			.exit_latency = 1,
-			/* set to the window cap: longer periods cannot be caught */
-			.target_residency = 200,
+			/* set to the tick or the window cap (tc_idle_set_halt_residency) */
+			.target_residency = 4000,
 			.power_usage = -1,
 			.flags = CPUIDLE_FLAG_RCU_IDLE,
 			.name = "HALT",
@@ -205,10 +208,19 @@ static struct cpuidle_driver tc_idle_driver = {
 	.state_count = TC_IDLE_STATES,
 };
 
+/*
+ * HALT's target residency: the tick's period, or the window cap if longer.
+ * A governor (menu) then picks HALT only where it stops the tick,
+ * expecting a sleep past it, and leaves every shorter period to the
+ * policy, which knows phases and the next timer better than a prediction
+ * from the last few periods. At the cap alone, menu picked HALT for a
+ * fifth of the periods a window would have caught (stock Debian 13, a
+ * ping-pong at 200 us think time).
+ */
 static void tc_idle_set_halt_residency(u32 max_ns)
 {
 	struct cpuidle_state *s = &tc_idle_driver.states[TC_IDLE_HALT];
-	u32 us = max(DIV_ROUND_UP(max_ns, NSEC_PER_USEC), 1U);
+	u32 us = DIV_ROUND_UP(max_t(u64, max_ns, TICK_NSEC), NSEC_PER_USEC);
 
 	WRITE_ONCE(s->target_residency, us);
 	WRITE_ONCE(s->target_residency_ns, (s64)us * NSEC_PER_USEC);

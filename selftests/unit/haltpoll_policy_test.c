@@ -15,6 +15,7 @@
 #define WARM_UP 100	/* periods before a strict comparison counts */
 
 static struct sim_event trace[TRACE_LEN];
+static const struct tc_hp_params upstream_params = UPSTREAM_PARAMS;
 static u32 rnd_state = 2463534242u;
 
 static u32 rnd(void)
@@ -150,9 +151,9 @@ static void test_blind_band(u64 t_us)
 	struct tc_hp_cpu c;
 
 	fill(TRACE_LEN, t_us * US);
-	sim_upstream(&u, &p, trace, 100, &up);
+	sim_upstream(&u, &upstream_params, trace, 100, &up);
 	memset(&up, 0, sizeof(up));
-	sim_upstream(&u, &p, trace, 1000, &up);
+	sim_upstream(&u, &upstream_params, trace, 1000, &up);
 	tc_hp_cpu_init(&c);
 	run_taxcut(&c, &p, 100);
 	tc = run_taxcut(&c, &p, 1000);
@@ -282,6 +283,147 @@ static void test_halt_cost(void)
 	run_taxcut(&c, &p, TRACE_LEN);
 	tap_ok(c.window_ns >= 90 * US, "halt cost 500 us, the same periods: polls them (%u ns)",
 	       c.window_ns);
+}
+
+/*
+ * A halt costs more the longer it lasted (this host: 15 us after 20-100
+ * us halted, 50 us after 200 us). Measured by length, the halted periods
+ * are taken back to their true length, and catching a long period is
+ * worth what halting for it would have cost.
+ */
+static void test_halt_cost_by_length(void)
+{
+	static const u32 at[TC_HP_COST_POINTS] = { 15 * US, 15 * US, 18 * US, 50 * US, 54 * US };
+	struct tc_hp_params p = TC_HP_DEFAULT_PARAMS, flat;
+	struct tc_hp_period period = { .halted = true };
+	u32 bad[TC_HP_COST_POINTS] = { 30 * US, 20 * US, 0, 50 * US, 1 };
+	struct tc_hp_cpu c;
+	unsigned int n, i;
+	bool ordered = true;
+
+	p.halt_cost_ns = 15 * US;
+	memcpy(p.halt_cost_at_ns, at, sizeof(at));
+	tap_ok(!tc_hp_params_invalid(&p), "a measured table is valid");
+	tap_ok(tc_hp_halt_cost_at(&p, 0) == 15 * US && tc_hp_halt_cost_at(&p, 40 * US) == 15 * US &&
+	       tc_hp_halt_cost_at(&p, 75 * US) == 16500 &&
+	       tc_hp_halt_cost_at(&p, 150 * US) == 34 * US &&
+	       tc_hp_halt_cost_at(&p, 200 * US) == 50 * US &&
+	       tc_hp_halt_cost_at(&p, 5000 * US) == 54 * US,
+	       "the cost between the points is interpolated, past either end the end's (150 us: %u ns)",
+	       tc_hp_halt_cost_at(&p, 150 * US));
+	flat = p;
+	memset(flat.halt_cost_at_ns, 0, sizeof(flat.halt_cost_at_ns));
+	tap_ok(tc_hp_halt_cost_at(&flat, 300 * US) == 15 * US, "no table: halt_cost_ns at every length");
+	p.halt_cost_at_ns[2] = 10 * US;
+	tap_ok(tc_hp_params_invalid(&p) && !strcmp(tc_hp_params_invalid(&p), "halt_cost_at_ns"),
+	       "a table that falls with length is refused");
+	p.halt_cost_at_ns[2] = at[2];
+	tc_hp_cost_table_fix(bad);
+	for (i = 1; i < TC_HP_COST_POINTS; i++)
+		ordered &= bad[i] >= bad[i - 1];
+	tap_ok(ordered && bad[0] == 30 * US && bad[2] == 30 * US && bad[3] == 50 * US,
+	       "a measured table is put in order: each point at least the one before");
+
+	/* halted periods of a true 150 us measure 184: taken back to 150 */
+	period.idle_ns = 184 * US;
+	tc_hp_cpu_init(&c);
+	for (n = 0; n < 200; n++)
+		tc_hp_record(&c, &p, &period);
+	tap_ok(c.target_ns == tc_hp_bucket_top_ns(tc_hp_bucket(150 * US)),
+	       "by length: 184 us halted periods are 150 us ones, target %u ns", c.target_ns);
+	tc_hp_cpu_init(&c);
+	for (n = 0; n < 200; n++)
+		tc_hp_record(&c, &flat, &period);
+	tap_ok(c.target_ns == tc_hp_bucket_top_ns(tc_hp_bucket(169 * US)),
+	       "one cost for all: the same periods look 169 us, target %u ns", c.target_ns);
+
+	/*
+	 * 9 in 10 periods of 190 us, 1 of 2 ms: a 215 us window catches 90%
+	 * and wastes 21.5 us a period. Worth 15 us a catch, it does not pay;
+	 * worth the 46 us a 190 us halt costs, it does.
+	 */
+	p.max_ns = 400 * US;
+	flat.max_ns = 400 * US;
+	for (n = 0; n < TRACE_LEN; n++) {
+		trace[n].arrive_ns = n % 10 ? 190 * US : 2000 * US;
+		trace[n].next_timer_ns = NO_TIMER;
+	}
+	tc_hp_cpu_init(&c);
+	run_taxcut(&c, &flat, TRACE_LEN);
+	tap_ok(c.ctx[0].target_ns == 0, "worth 15 us a catch: 190 us periods are not polled (%u ns)",
+	       c.ctx[0].target_ns);
+	tc_hp_cpu_init(&c);
+	run_taxcut(&c, &p, TRACE_LEN);
+	tap_ok(c.ctx[0].target_ns >= 190 * US && c.stats.poll_hits > TRACE_LEN / 2,
+	       "worth what a 190 us halt costs: they are (target %u ns, %llu caught)",
+	       c.ctx[0].target_ns, (unsigned long long)c.stats.poll_hits);
+	p.hit_worth_ns = 15 * US;
+	tc_hp_cpu_init(&c);
+	run_taxcut(&c, &p, TRACE_LEN);
+	tap_ok(c.ctx[0].target_ns == 0, "hit_worth_ns set: it is the worth at every length (%u ns)",
+	       c.ctx[0].target_ns);
+}
+
+/*
+ * A sleep an interrupt splits (a tick, a device) goes on after it: the
+ * piece that ended at the interrupt, woke no task or ran to the known
+ * timer, does not switch the context, so the rest of the sleep is not
+ * learnt as what follows a short period.
+ */
+static void test_sleep_goes_on(void)
+{
+	struct tc_hp_params p = TC_HP_DEFAULT_PARAMS;
+	struct tc_hp_period longp = { .idle_ns = 2000 * US, .halted = true };
+	struct tc_hp_period tick = { .idle_ns = 150 * US, .halted = true, .irq_only = true };
+	struct tc_hp_period timer = { .idle_ns = 150 * US, .halted = true, .timer_ns = 140 * US };
+	struct tc_hp_period shortp = { .idle_ns = 40 * US, .polled_ns = 40 * US,
+				       .budget_ns = 200 * US, .hit = true };
+	struct tc_hp_period shorth = { .idle_ns = 40 * US, .halted = true };
+	struct tc_hp_period rest = { .idle_ns = 1850 * US, .halted = true };
+	struct tc_hp_cpu c;
+	u32 window;
+	unsigned int i, n;
+
+	tc_hp_cpu_init(&c);
+	tc_hp_record(&c, &p, &longp);
+	tc_hp_record(&c, &p, &tick);
+	tap_ok(c.context == 1, "a 150 us piece of a sleep an interrupt ended, no task woken: the context stays long");
+	tc_hp_record(&c, &p, &timer);
+	tap_ok(c.context == 1, "a 150 us piece that ran to its known timer: the context stays long");
+	timer.timer_ns = 500 * US;
+	tc_hp_record(&c, &p, &timer);
+	tap_ok(c.context == 0, "a 150 us period woken before its timer (500 us): short context");
+
+	/* phases: 200 short periods, then 100 sleeps of 2 ms, each split by a tick */
+	tc_hp_cpu_init(&c);
+	for (n = 0; n < 4; n++) {
+		for (i = 0; i < 200; i++)
+			tc_hp_record(&c, &p, c.window_ns >= 40 * US ? &shortp : &shorth);
+		for (i = 0; i < 100; i++) {
+			tc_hp_record(&c, &p, &longp);
+			tc_hp_record(&c, &p, &tick);
+			tc_hp_record(&c, &p, &rest);
+		}
+	}
+	window = c.ctx[0].window_ns;
+	tc_hp_record(&c, &p, &shortp);
+	tap_ok(window >= 40 * US && c.window_ns >= 40 * US,
+	       "after 4 phases of ticked sleeps, the short periods' window is kept (%u ns): the first short period back is caught",
+	       window);
+	tick.irq_only = false;
+	tc_hp_cpu_init(&c);
+	for (n = 0; n < 4; n++) {
+		for (i = 0; i < 200; i++)
+			tc_hp_record(&c, &p, c.window_ns >= 40 * US ? &shortp : &shorth);
+		for (i = 0; i < 100; i++) {
+			tc_hp_record(&c, &p, &longp);
+			tc_hp_record(&c, &p, &tick);
+			tc_hp_record(&c, &p, &rest);
+		}
+	}
+	tap_ok(c.ctx[0].window_ns < 40 * US,
+	       "(the same with the pieces taken for wakeups: the rests teach the short context to halt, %u ns)",
+	       c.ctx[0].window_ns);
 }
 
 /* The probe's arithmetic: medians of its round trips, their difference. */
@@ -479,15 +621,15 @@ static void compare(const char *name, size_t n, bool strict)
 	tc_hp_cpu_init(&c);
 	if (strict) {
 		sim_taxcut(&c, &p, trace, WARM_UP, &tc);
-		sim_upstream(&u, &p, trace, WARM_UP, &up);
+		sim_upstream(&u, &upstream_params, trace, WARM_UP, &up);
 		memset(&tc, 0, sizeof(tc));
 		memset(&up, 0, sizeof(up));
 		sim_taxcut(&c, &p, trace + WARM_UP, n - WARM_UP, &tc);
-		sim_upstream(&u, &p, trace + WARM_UP, n - WARM_UP, &up);
+		sim_upstream(&u, &upstream_params, trace + WARM_UP, n - WARM_UP, &up);
 		n -= WARM_UP;
 	} else {
 		sim_taxcut(&c, &p, trace, n, &tc);
-		sim_upstream(&u, &p, trace, n, &up);
+		sim_upstream(&u, &upstream_params, trace, n, &up);
 	}
 	if (strict)
 		ok = tc.wasted_ns * 2 <= up.wasted_ns && tc.hits >= up.hits;
@@ -628,6 +770,8 @@ int main(void)
 	test_long_sleeps();
 	test_phases();
 	test_halt_cost();
+	test_halt_cost_by_length();
+	test_sleep_goes_on();
 	test_probe_math();
 	test_timer_cap();
 	test_bounds();

@@ -22,6 +22,7 @@
 #               haltpoll governor (Debian 13 builds both in)
 #   taxcut-mod13  stock Debian 13, dedicated hint, taxcut.ko's idle driver
 #               (the kernel's haltpoll kept out: initcall_blacklist)
+#   taxcut-mod13-cap300  the same with guest_halt_poll_ns=300000
 #   taxcut-mod13-lat  the same with hit_worth_ns=150000: latency weighed
 #               about four times a measured halt here (not run by default)
 #   taxcut-mod13-notrace  taxcut-mod13 with taxcut.ko's trace events
@@ -64,6 +65,7 @@ declare -A config=(
 	[debian13]="debian13|$m,kvm-hint-dedicated=on||on|none"
 	[taxcut-mod13]="debian13|$m,kvm-hint-dedicated=on|initcall_blacklist=haltpoll_init|on|module"
 	[taxcut-mod13-notrace]="debian13|$m,kvm-hint-dedicated=on|initcall_blacklist=haltpoll_init BENCH_MODULE=/lib/taxcut/taxcut-notrace.ko|on|module"
+	[taxcut-mod13-cap300]="debian13|$m,kvm-hint-dedicated=on|initcall_blacklist=haltpoll_init BENCH_MODULE_ARGS=guest_halt_poll_ns=300000|on|module"
 	[taxcut-mod13-lat]="debian13|$m,kvm-hint-dedicated=on|initcall_blacklist=haltpoll_init BENCH_MODULE_ARGS=hit_worth_ns=150000|on|module"
 )
 

@@ -37,11 +37,12 @@ CONFIGS = {
     "debian13": "stock Debian 13: its cpuidle-haltpoll + haltpoll governor",
     "taxcut-mod13": "taxcut.ko idle driver on stock Debian 13",
     "taxcut-mod13-lat": "taxcut.ko on stock Debian 13, hit_worth_ns=150000",
+    "taxcut-mod13-cap300": "taxcut.ko on stock Debian 13, guest_halt_poll_ns=300000",
     "taxcut-mod13-notrace": "taxcut.ko on stock Debian 13, trace events compiled out",
 }
 # each taxcut configuration against upstream's on the same kernel
 ANCHOR = {"taxcut-gov": "upstream", "taxcut-mod": "debian", "taxcut-mod13": "debian13",
-          "taxcut-mod13-lat": "debian13", "taxcut-mod13-notrace": "debian13"}
+          "taxcut-mod13-lat": "debian13", "taxcut-mod13-cap300": "debian13", "taxcut-mod13-notrace": "debian13"}
 WORKLOADS = ["pipe", "think0", "think10", "think50", "think100", "think200",
              "think500", "think1000", "mixed", "bursty", "idle"]
 THINK = ["think10", "think50", "think100", "think200", "think500",

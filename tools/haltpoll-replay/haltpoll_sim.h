@@ -39,6 +39,9 @@ static inline void sim_taxcut(struct tc_hp_cpu *c, const struct tc_hp_params *p,
 		period.budget_ns = tc_hp_budget(c, p, ev[i].next_timer_ns,
 						&period.timer_capped);
 		period.idle_ns = t;
+		/* ~0: no timer known */
+		if (~ev[i].next_timer_ns)
+			period.timer_ns = ev[i].next_timer_ns ? ev[i].next_timer_ns : 1;
 		if (period.budget_ns && t <= period.budget_ns) {
 			period.hit = true;
 			period.polled_ns = t;
@@ -93,6 +96,15 @@ static inline void upstream_adjust(struct upstream_cpu *u,
 		 */
 		u->limit_ns = val < p->grow_start_ns ? 0 : val;
 	}
+}
+
+/* Upstream's governor at its defaults (guest_halt_poll_* as it ships). */
+#define UPSTREAM_PARAMS {			\
+	.max_ns = 200000,			\
+	.grow = 2,				\
+	.grow_start_ns = 50000,			\
+	.shrink = 2,				\
+	.allow_shrink = true,			\
 }
 
 static inline void sim_upstream(struct upstream_cpu *u, const struct tc_hp_params *p,

@@ -249,11 +249,12 @@ static u64 budget(struct idler *d, const struct sim_event *ev, bool *capped)
 }
 
 static void learn(struct idler *d, u64 idle_ns, u64 polled_ns, u64 budget_ns, bool hit,
-		  bool capped)
+		  bool capped, u64 next_timer_ns)
 {
 	struct tc_hp_period period = {
 		.idle_ns = idle_ns, .polled_ns = polled_ns, .budget_ns = budget_ns,
 		.hit = hit, .halted = !hit, .timer_capped = capped,
+		.timer_ns = next_timer_ns == NO_TIMER ? 0 : next_timer_ns ? next_timer_ns : 1,
 	};
 
 	if (d->policy == P_TAXCUT)
@@ -270,6 +271,10 @@ static void learn(struct idler *d, u64 idle_ns, u64 polled_ns, u64 budget_ns, bo
 static void replay(const struct workload *w, enum policy policy, u64 wake_ns, struct result *r)
 {
 	struct idler d = { .policy = policy, .params = TC_HP_DEFAULT_PARAMS };
+	static const struct tc_hp_params upstream = UPSTREAM_PARAMS;
+
+	if (policy != P_TAXCUT)
+		d.params = upstream;
 	size_t i;
 
 	/* taxcut's halt cost, as the guest's probe measures it (haltpoll_probe.c) */
@@ -315,7 +320,7 @@ static void replay(const struct workload *w, enum policy policy, u64 wake_ns, st
 		r->added_ns += added;
 		r->idle_ns += idle;
 		r->wakeups++;
-		learn(&d, idle, hit ? t : b, b, hit, capped);
+		learn(&d, idle, hit ? t : b, b, hit, capped, w->ev[i].next_timer_ns);
 	}
 }
 
@@ -333,7 +338,7 @@ struct validation {
 
 static bool validate(const char *path, const char *name, struct validation *v)
 {
-	const struct tc_hp_params p = TC_HP_DEFAULT_PARAMS;
+	const struct tc_hp_params p = UPSTREAM_PARAMS;
 	struct upstream_cpu u = { 0 };
 	bool first = true, polled = false, timed_out = false;
 	unsigned long long res, limit;

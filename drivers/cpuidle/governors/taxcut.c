@@ -110,6 +110,7 @@ static int taxcut_gov_select(struct cpuidle_driver *drv, struct cpuidle_device *
 
 	/* the next timer event programmed (the tick, or a closer timer): cheap */
 	next = ktime_to_ns(ktime_sub(tick_nohz_get_next_hrtimer(), ktime_get()));
+	g->period.timer_ns = next > 0 ? next : 1;
 	g->period.budget_ns = tc_hp_budget(&g->hp, &p, next > 0 ? next : 0,
 					   &g->period.timer_capped);
 	if (!g->period.budget_ns)
@@ -141,6 +142,8 @@ static void taxcut_gov_reflect(struct cpuidle_device *dev, int index)
 		g->period.hit = !dev->poll_time_limit;
 	} else {
 		g->period.halted = true;
+		/* an interrupt that woke no task ended the halt: the sleep goes on */
+		g->period.irq_only = !need_resched();
 	}
 	g->ended = true;
 }

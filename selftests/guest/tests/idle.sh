@@ -45,7 +45,7 @@ ok $? "the report shows the driver, host polling off and the counters"
 said='taxcut: haltpoll: (a halt costs [0-9]+ us here|halt cost not measured: )'
 grep '^halt_cost: ' /sys/kernel/taxcut/policy | sed 's/^/# /'
 if [ "$ncpu" -gt 1 ]; then
-	grep -qE "^halt_cost: ([0-9]+ us \(a call to a halted CPU [0-9]+ us, to a polling one [0-9]+ us\)(, the last attempt failed: [^;]+)?; polling pays off while .*; hit_worth [0-9]+ us \(the halt cost\)|unknown: [^;]+; hit_worth 100 us \(default\))$" \
+	grep -qE "^halt_cost: ([0-9]+ us \(a call to a halted CPU [0-9]+ us, to a polling one [0-9]+ us\)(, the last attempt failed: [^;]+)?; after halts of 20/50/100/200/400 us: [0-9]+(/[0-9]+){4} us; polling pays off while .*; hit_worth [0-9]+ us \(the halt cost, by the halt's length\)|unknown: [^;]+; hit_worth 100 us \(default\))$" \
 		/sys/kernel/taxcut/policy
 	ok $? "the report shows the halt cost and the exchange rate it gives"
 	measured=$(dmesg | grep -cE "$said")
