@@ -149,6 +149,8 @@ u32 tc_hp_halt_cost_at(const struct tc_hp_params *p, u64 halt_ns)
 		if (!i)
 			return c[0];
 		h0 = cost_halt_ns(i - 1);
+		if (c[i] <= c[i - 1])	/* flat, or a table out of order */
+			return c[i - 1];
 		return c[i - 1] + (u32)((u64)(c[i] - c[i - 1]) * (halt_ns - h0) / (h1 - h0));
 	}
 	return c[TC_HP_COST_POINTS - 1];
@@ -324,12 +326,12 @@ enum tc_hp_change tc_hp_record(struct tc_hp_cpu *c, const struct tc_hp_params *p
 	step(x, p);
 
 	/*
-	 * A period that lasted to its known timer, or that an interrupt
-	 * ended without waking a task (a tick in a long sleep), says nothing
-	 * of the phase: the sleep goes on. The context stays, or the rest of
-	 * the sleep would be learnt as what follows a short period.
+	 * A short piece of a sleep that an interrupt ended without waking a
+	 * task (a tick) says nothing of the phase: the sleep goes on. The
+	 * context stays, or the rest of the sleep would be learnt as what
+	 * follows a short period. A long piece is a long sleep all the same.
 	 */
-	if (!period->irq_only && (!period->timer_ns || period->idle_ns < period->timer_ns))
+	if (event > p->max_ns || !period->irq_only)
 		c->context = event > p->max_ns;
 	c->window_ns = c->ctx[c->context].window_ns;
 	c->target_ns = c->ctx[c->context].target_ns;

@@ -133,7 +133,6 @@ struct tc_hp_period {
 	bool hit;		/* the wakeup came while polling */
 	bool halted;		/* the CPU halted */
 	bool timer_capped;	/* the budget was cut by the next timer */
-	u64 timer_ns;		/* the next timer event at entry, 0: none known */
 	bool irq_only;		/* a halt ended by an interrupt that woke no task */
 };
 

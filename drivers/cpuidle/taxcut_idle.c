@@ -136,7 +136,7 @@ static int notrace tc_idle_enter(struct cpuidle_device *dev,
 	struct tc_idle_cpu *ic = this_cpu_ptr(&tc_idle_cpus);
 	struct tc_hp_period period = { };
 	struct tc_hp_params p;
-	u64 start, next;
+	u64 start;
 
 	/* the halt cost probe (haltpoll_probe.c) may ask how this period goes */
 	enum tc_hp_probe_mode probe = tc_hp_probe_enter();
@@ -148,12 +148,11 @@ static int notrace tc_idle_enter(struct cpuidle_device *dev,
 		ic->pending = false;
 	}
 
-	next = tc_idle_next_event(dev);
-	period.timer_ns = next == U64_MAX ? 0 : max_t(u64, next, 1);
 	if (probe == TC_HP_PROBE_POLL)
 		period.budget_ns = TC_HP_PROBE_POLL_NS;
 	else if (index == TC_IDLE_POLL_HALT && probe == TC_HP_PROBE_OFF)
-		period.budget_ns = tc_hp_budget(&ic->hp, &p, next, &period.timer_capped);
+		period.budget_ns = tc_hp_budget(&ic->hp, &p, tc_idle_next_event(dev),
+						&period.timer_capped);
 
 	tc_cpuidle_rcu_enter();
 	start = local_clock();

@@ -365,17 +365,17 @@ static void test_halt_cost_by_length(void)
 }
 
 /*
- * A sleep an interrupt splits (a tick, a device) goes on after it: the
- * piece that ended at the interrupt, woke no task or ran to the known
- * timer, does not switch the context, so the rest of the sleep is not
- * learnt as what follows a short period.
+ * A sleep an interrupt splits (a tick, a device) goes on after it: a
+ * short piece that ended at an interrupt that woke no task does not
+ * switch the context, so the rest of the sleep is not learnt as what
+ * follows a short period. A long piece switches to the long context.
  */
 static void test_sleep_goes_on(void)
 {
 	struct tc_hp_params p = TC_HP_DEFAULT_PARAMS;
 	struct tc_hp_period longp = { .idle_ns = 2000 * US, .halted = true };
 	struct tc_hp_period tick = { .idle_ns = 150 * US, .halted = true, .irq_only = true };
-	struct tc_hp_period timer = { .idle_ns = 150 * US, .halted = true, .timer_ns = 140 * US };
+	struct tc_hp_period woke = { .idle_ns = 150 * US, .halted = true };
 	struct tc_hp_period shortp = { .idle_ns = 40 * US, .polled_ns = 40 * US,
 				       .budget_ns = 200 * US, .hit = true };
 	struct tc_hp_period shorth = { .idle_ns = 40 * US, .halted = true };
@@ -388,11 +388,12 @@ static void test_sleep_goes_on(void)
 	tc_hp_record(&c, &p, &longp);
 	tc_hp_record(&c, &p, &tick);
 	tap_ok(c.context == 1, "a 150 us piece of a sleep an interrupt ended, no task woken: the context stays long");
-	tc_hp_record(&c, &p, &timer);
-	tap_ok(c.context == 1, "a 150 us piece that ran to its known timer: the context stays long");
-	timer.timer_ns = 500 * US;
-	tc_hp_record(&c, &p, &timer);
-	tap_ok(c.context == 0, "a 150 us period woken before its timer (500 us): short context");
+	tc_hp_record(&c, &p, &woke);
+	tap_ok(c.context == 0, "a 150 us period that woke a task: short context");
+	longp.irq_only = true;
+	tc_hp_record(&c, &p, &longp);
+	tap_ok(c.context == 1, "a 2 ms piece ended by an interrupt that woke no task: long context all the same");
+	longp.irq_only = false;
 
 	/* phases: 200 short periods, then 100 sleeps of 2 ms, each split by a tick */
 	tc_hp_cpu_init(&c);

@@ -39,9 +39,6 @@ static inline void sim_taxcut(struct tc_hp_cpu *c, const struct tc_hp_params *p,
 		period.budget_ns = tc_hp_budget(c, p, ev[i].next_timer_ns,
 						&period.timer_capped);
 		period.idle_ns = t;
-		/* ~0: no timer known */
-		if (~ev[i].next_timer_ns)
-			period.timer_ns = ev[i].next_timer_ns ? ev[i].next_timer_ns : 1;
 		if (period.budget_ns && t <= period.budget_ns) {
 			period.hit = true;
 			period.polled_ns = t;

@@ -249,12 +249,11 @@ static u64 budget(struct idler *d, const struct sim_event *ev, bool *capped)
 }
 
 static void learn(struct idler *d, u64 idle_ns, u64 polled_ns, u64 budget_ns, bool hit,
-		  bool capped, u64 next_timer_ns)
+		  bool capped)
 {
 	struct tc_hp_period period = {
 		.idle_ns = idle_ns, .polled_ns = polled_ns, .budget_ns = budget_ns,
 		.hit = hit, .halted = !hit, .timer_capped = capped,
-		.timer_ns = next_timer_ns == NO_TIMER ? 0 : next_timer_ns ? next_timer_ns : 1,
 	};
 
 	if (d->policy == P_TAXCUT)
@@ -320,7 +319,7 @@ static void replay(const struct workload *w, enum policy policy, u64 wake_ns, st
 		r->added_ns += added;
 		r->idle_ns += idle;
 		r->wakeups++;
-		learn(&d, idle, hit ? t : b, b, hit, capped, w->ev[i].next_timer_ns);
+		learn(&d, idle, hit ? t : b, b, hit, capped);
 	}
 }
 

@@ -110,7 +110,6 @@ static int taxcut_gov_select(struct cpuidle_driver *drv, struct cpuidle_device *
 
 	/* the next timer event programmed (the tick, or a closer timer): cheap */
 	next = ktime_to_ns(ktime_sub(tick_nohz_get_next_hrtimer(), ktime_get()));
-	g->period.timer_ns = next > 0 ? next : 1;
 	g->period.budget_ns = tc_hp_budget(&g->hp, &p, next > 0 ? next : 0,
 					   &g->period.timer_capped);
 	if (!g->period.budget_ns)
