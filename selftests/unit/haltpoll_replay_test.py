@@ -99,6 +99,30 @@ ok(crit["cells"] == 66 and crit["met"] + len(missed) == 66 and not dearer,
 summary = json.loads(first)["taxcut_at_most_upstream_on_latency_and_waste"]
 ok(summary["of"] == 66 and 0 <= summary["cells"] <= 66,
    f"the summary counts {summary['of']} cells ({summary['cells']} for taxcut)")
+# a host whose halt costs more the longer it lasted: taxcut knowing the curve
+# (the probe now) against taxcut knowing one figure (the probe before it)
+curve = json.loads(first)["halt_cost_curve"]
+ok(curve["halt_us"] == [20, 50, 100, 200, 400] and len(curve["cost_us"]) == 5 and
+   curve["cost_us"] == sorted(curve["cost_us"]) and curve["cost_us"][0] < curve["cost_us"][-1],
+   f"the curve: {curve['cost_us']} us after halts of {curve['halt_us']} us")
+cc = {(r["workload"], r["run"]): r["added_latency_mean_us"] + r["wasted_per_wakeup_us"]
+      for r in curve["results"]}
+runs = ("taxcut", "taxcut-one-figure", "upstream-haltpoll", "halt-only")
+ok(all((w, run) in cc for w in workloads for run in runs),
+   "the curve section has every workload under each of taxcut, taxcut with one figure, "
+   "upstream and halt-only")
+
+
+def no_dearer(ours, theirs):
+    return ours <= theirs + max(theirs / 100, 0.5)
+
+
+for other in runs[1:3]:  # halt-only: see docs/haltpoll.md (Poisson 10k/s)
+    dearer = [w for w in workloads if not no_dearer(cc[(w, "taxcut")], cc[(w, other)])]
+    ok(not dearer, f"with the curve, taxcut's latency + waste is at most {other}'s in every "
+       f"workload ({dearer or 'none dearer'})")
+gain = max(cc[(w, "taxcut-one-figure")] - cc[(w, "taxcut")] for w in workloads)
+ok(gain > 5, f"knowing the curve pays somewhere: up to {gain:.1f} us per wakeup less than one figure")
 print(f"1..{len(tests)}")
 for i, (good, what) in enumerate(tests, 1):
     print(f"{'ok' if good else 'not ok'} {i} - {what}")

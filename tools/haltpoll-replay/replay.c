@@ -267,17 +267,44 @@ static void learn(struct idler *d, u64 idle_ns, u64 polled_ns, u64 budget_ns, bo
 	}
 }
 
-static void replay(const struct workload *w, enum policy policy, u64 wake_ns, struct result *r)
+/*
+ * A host whose halt costs more the longer it lasted: the curve measured on
+ * the emulated host (stock Debian 13, 2026-12-03; docs/haltpoll.md: 15 us
+ * after halts of 20-100 us, about 50 after 200-400), at the probe's halt
+ * lengths (TC_HP_COST_HALT_US).
+ */
+static const struct tc_hp_params host_curve = {
+	.halt_cost_ns = 15 * US,
+	.halt_cost_at_ns = { 15 * US, 15 * US, 15 * US, 50 * US, 54 * US },
+};
+
+/* What taxcut knows of the halt cost in a curve run. */
+enum knows { KNOWS_CURVE, KNOWS_ONE_FIGURE };
+
+/*
+ * One policy through one workload. A halted wakeup costs @wake_ns more
+ * than a polled one, or, with @curve, what the curve says a halt that long
+ * costs; taxcut is given the cost as its probe would measure it: @wake_ns,
+ * or with a curve the curve itself (KNOWS_CURVE) or only its figure after
+ * a 50 us halt (KNOWS_ONE_FIGURE, the probe before the curve).
+ */
+static void replay_host(const struct workload *w, enum policy policy, u64 wake_ns,
+			const struct tc_hp_params *curve, enum knows knows, struct result *r)
 {
 	struct idler d = { .policy = policy, .params = TC_HP_DEFAULT_PARAMS };
 	static const struct tc_hp_params upstream = UPSTREAM_PARAMS;
+	size_t i;
 
 	if (policy != P_TAXCUT)
 		d.params = upstream;
-	size_t i;
-
 	/* taxcut's halt cost, as the guest's probe measures it (haltpoll_probe.c) */
 	d.params.halt_cost_ns = wake_ns;
+	if (curve) {
+		d.params.halt_cost_ns = tc_hp_halt_cost_at(curve, 50 * US);
+		if (knows == KNOWS_CURVE)
+			memcpy(d.params.halt_cost_at_ns, curve->halt_cost_at_ns,
+			       sizeof(d.params.halt_cost_at_ns));
+	}
 	tc_hp_cpu_init(&d.taxcut);
 	memset(r, 0, sizeof(*r));
 	r->added = calloc(w->n ? w->n : 1, sizeof(*r->added));
@@ -298,6 +325,7 @@ static void replay(const struct workload *w, enum policy policy, u64 wake_ns, st
 		} else {
 			/* the guest halts after its poll (t > b): the host may poll then */
 			u64 host = d.host.limit_ns, rest = t - b;
+			u64 cost = curve ? tc_hp_halt_cost_at(curve, rest) : wake_ns;
 
 			r->halted++;
 			if (host && rest <= host) {
@@ -305,11 +333,11 @@ static void replay(const struct workload *w, enum policy policy, u64 wake_ns, st
 				r->caught++;
 				r->polled_ns += t;
 				r->wasted_ns += b;
-				added = wake_ns < HOST_POLL_EXIT_NS ? wake_ns : HOST_POLL_EXIT_NS;
+				added = cost < HOST_POLL_EXIT_NS ? cost : HOST_POLL_EXIT_NS;
 			} else {
 				r->polled_ns += b + host;
 				r->wasted_ns += b + host;
-				added = wake_ns;
+				added = cost;
 			}
 			idle = t + added;
 			if (policy == P_HOST_POLL)
@@ -321,6 +349,11 @@ static void replay(const struct workload *w, enum policy policy, u64 wake_ns, st
 		r->wakeups++;
 		learn(&d, idle, hit ? t : b, b, hit, capped);
 	}
+}
+
+static void replay(const struct workload *w, enum policy policy, u64 wake_ns, struct result *r)
+{
+	replay_host(w, policy, wake_ns, NULL, KNOWS_CURVE, r);
 }
 
 /*
@@ -506,6 +539,14 @@ static bool cheapest(const struct result *r)
 	return true;
 }
 
+/* The curve section's runs, in its table's order. */
+#define CURVE_RUNS	4
+static const char *const curve_run[CURVE_RUNS] = {
+	"taxcut", "taxcut-one-figure", "upstream-haltpoll", "halt-only",
+};
+static const unsigned int curve_halt_us[TC_HP_COST_POINTS] = TC_HP_COST_HALT_US;
+static double curve_cost[64][CURVE_RUNS][2];	/* per workload: mean, wasted (us) */
+
 static void usage(void)
 {
 	fputs("usage: haltpoll-replay [--traces DIR] [--events N] [--json FILE] [--md FILE]\n",
@@ -640,6 +681,19 @@ int main(int argc, char **argv)
 			}
 		}
 	}
+	/* the curve: taxcut knowing it, knowing one figure, upstream, halt-only */
+	for (i = 0; i < nw; i++) {
+		static const enum policy who[CURVE_RUNS] = { P_TAXCUT, P_TAXCUT, P_UPSTREAM, P_HALT };
+		struct result r;
+
+		for (k = 0; k < CURVE_RUNS; k++) {
+			replay_host(&w[i], who[k], 0, &host_curve,
+				    k == 1 ? KNOWS_ONE_FIGURE : KNOWS_CURVE, &r);
+			curve_cost[i][k][0] = r.added_ns / (double)r.wakeups / 1e3;
+			curve_cost[i][k][1] = r.wasted_ns / (double)r.wakeups / 1e3;
+			free(r.added);
+		}
+	}
 	if (trace_dir)
 		nval = validate_all(trace_dir, val, ARRAY_SIZE(val));
 	if (json) {
@@ -650,7 +704,20 @@ int main(int argc, char **argv)
 		fprintf(json, "]},\n \"cheapest\": {\"cells\": %u, \"met\": %u, \"failures\": [",
 			cells, cheap);
 		print_failures(json, &dearer, true);
-		fprintf(json, "]},\n \"upstream_model_validation\": [");
+		fprintf(json, "]},\n \"halt_cost_curve\": {\"halt_us\": [");
+		for (k = 0; k < TC_HP_COST_POINTS; k++)
+			fprintf(json, "%s%u", k ? ", " : "", curve_halt_us[k]);
+		fprintf(json, "], \"cost_us\": [");
+		for (k = 0; k < TC_HP_COST_POINTS; k++)
+			fprintf(json, "%s%u", k ? ", " : "", host_curve.halt_cost_at_ns[k] / 1000);
+		fprintf(json, "], \"results\": [");
+		for (i = 0; i < nw; i++)
+			for (k = 0; k < CURVE_RUNS; k++)
+				fprintf(json, "%s\n  {\"workload\": \"%s\", \"run\": \"%s\", "
+					"\"added_latency_mean_us\": %.3f, \"wasted_per_wakeup_us\": %.3f}",
+					i || k ? "," : "", w[i].name, curve_run[k],
+					curve_cost[i][k][0], curve_cost[i][k][1]);
+		fprintf(json, "\n ]},\n \"upstream_model_validation\": [");
 		for (i = 0; i < nval; i++)
 			fprintf(json, "%s\n  {\"trace\": \"%s\", \"periods\": %llu, "
 				"\"limit_agree\": %llu, \"decision_agree\": %llu}", i ? "," : "",
@@ -669,6 +736,21 @@ int main(int argc, char **argv)
 		fprintf(md, "\nThe issue's bar (docs/haltpoll.md, \"What the replay asserts\") met in "
 			"%u of %u cells; missed:\n", met, cells);
 		print_failures(md, &failed, false);
+		fprintf(md, "\nA host whose halt costs more the longer it lasted (this emulated "
+			"host's curve: %u/%u/%u/%u/%u us after halts of %u/%u/%u/%u/%u us), "
+			"mean added latency / wasted polling per wakeup, us:\n\n"
+			"| workload | taxcut, knowing the curve | taxcut, one figure (after 50 us) "
+			"| upstream-haltpoll | halt-only |\n| --- | --- | --- | --- | --- |\n",
+			host_curve.halt_cost_at_ns[0] / 1000, host_curve.halt_cost_at_ns[1] / 1000,
+			host_curve.halt_cost_at_ns[2] / 1000, host_curve.halt_cost_at_ns[3] / 1000,
+			host_curve.halt_cost_at_ns[4] / 1000, curve_halt_us[0], curve_halt_us[1],
+			curve_halt_us[2], curve_halt_us[3], curve_halt_us[4]);
+		for (i = 0; i < nw; i++) {
+			fprintf(md, "| %s", w[i].name);
+			for (k = 0; k < CURVE_RUNS; k++)
+				fprintf(md, " | %.1f / %.1f", curve_cost[i][k][0], curve_cost[i][k][1]);
+			fprintf(md, " |\n");
+		}
 		for (i = 0; i < nval; i++)
 			fprintf(md, "\nThe upstream model against the real governor's decisions (%s, %llu "
 				"periods): the same limit at %.1f%%, the same state at %.1f%%.\n",
