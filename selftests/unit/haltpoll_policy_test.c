@@ -365,6 +365,33 @@ static void test_halt_cost_by_length(void)
 }
 
 /*
+ * Four phases of 200 short periods (40 us: caught once the window reaches
+ * them, else halted), then 100 sleeps of 2 ms, each split by @tick into
+ * a 150 us piece and the 1850 us rest.
+ */
+static void ticked_phases(struct tc_hp_cpu *c, const struct tc_hp_period *tick)
+{
+	const struct tc_hp_params p = TC_HP_DEFAULT_PARAMS;
+	const struct tc_hp_period longp = { .idle_ns = 2000 * US, .halted = true };
+	const struct tc_hp_period shortp = { .idle_ns = 40 * US, .polled_ns = 40 * US,
+					     .budget_ns = 200 * US, .hit = true };
+	const struct tc_hp_period shorth = { .idle_ns = 40 * US, .halted = true };
+	const struct tc_hp_period rest = { .idle_ns = 1850 * US, .halted = true };
+	unsigned int i, n;
+
+	tc_hp_cpu_init(c);
+	for (n = 0; n < 4; n++) {
+		for (i = 0; i < 200; i++)
+			tc_hp_record(c, &p, c->window_ns >= 40 * US ? &shortp : &shorth);
+		for (i = 0; i < 100; i++) {
+			tc_hp_record(c, &p, &longp);
+			tc_hp_record(c, &p, tick);
+			tc_hp_record(c, &p, &rest);
+		}
+	}
+}
+
+/*
  * A sleep an interrupt splits (a tick, a device) goes on after it: a
  * short piece that ended at an interrupt that woke no task does not
  * switch the context, so the rest of the sleep is not learnt as what
@@ -378,11 +405,8 @@ static void test_sleep_goes_on(void)
 	struct tc_hp_period woke = { .idle_ns = 150 * US, .halted = true };
 	struct tc_hp_period shortp = { .idle_ns = 40 * US, .polled_ns = 40 * US,
 				       .budget_ns = 200 * US, .hit = true };
-	struct tc_hp_period shorth = { .idle_ns = 40 * US, .halted = true };
-	struct tc_hp_period rest = { .idle_ns = 1850 * US, .halted = true };
 	struct tc_hp_cpu c;
 	u32 window;
-	unsigned int i, n;
 
 	tc_hp_cpu_init(&c);
 	tc_hp_record(&c, &p, &longp);
@@ -393,35 +417,15 @@ static void test_sleep_goes_on(void)
 	longp.irq_only = true;
 	tc_hp_record(&c, &p, &longp);
 	tap_ok(c.context == 1, "a 2 ms piece ended by an interrupt that woke no task: long context all the same");
-	longp.irq_only = false;
 
-	/* phases: 200 short periods, then 100 sleeps of 2 ms, each split by a tick */
-	tc_hp_cpu_init(&c);
-	for (n = 0; n < 4; n++) {
-		for (i = 0; i < 200; i++)
-			tc_hp_record(&c, &p, c.window_ns >= 40 * US ? &shortp : &shorth);
-		for (i = 0; i < 100; i++) {
-			tc_hp_record(&c, &p, &longp);
-			tc_hp_record(&c, &p, &tick);
-			tc_hp_record(&c, &p, &rest);
-		}
-	}
+	ticked_phases(&c, &tick);
 	window = c.ctx[0].window_ns;
 	tc_hp_record(&c, &p, &shortp);
 	tap_ok(window >= 40 * US && c.window_ns >= 40 * US,
 	       "after 4 phases of ticked sleeps, the short periods' window is kept (%u ns): the first short period back is caught",
 	       window);
 	tick.irq_only = false;
-	tc_hp_cpu_init(&c);
-	for (n = 0; n < 4; n++) {
-		for (i = 0; i < 200; i++)
-			tc_hp_record(&c, &p, c.window_ns >= 40 * US ? &shortp : &shorth);
-		for (i = 0; i < 100; i++) {
-			tc_hp_record(&c, &p, &longp);
-			tc_hp_record(&c, &p, &tick);
-			tc_hp_record(&c, &p, &rest);
-		}
-	}
+	ticked_phases(&c, &tick);
 	tap_ok(c.ctx[0].window_ns < 40 * US,
 	       "(the same with the pieces taken for wakeups: the rests teach the short context to halt, %u ns)",
 	       c.ctx[0].window_ns);
