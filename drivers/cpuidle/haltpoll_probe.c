@@ -167,15 +167,15 @@ static const char *probe_point(struct probe_run *run, int from, unsigned int set
 	*halted = 0;
 	*polled = 0;
 	run->settle_us = settle_us;
-	run->n[0] = 0;
-	run->n[1] = 0;
 	/* a busy target spoils samples: try again a little later */
-	for (try = 0; try < TC_HP_PROBE_TRIES && !probe_enough(run); try++) {
+	for (try = 0; try < TC_HP_PROBE_TRIES; try++) {
 		if (try)
 			msleep(TC_HP_PROBE_RETRY_MS);
 		run->n[0] = 0;
 		run->n[1] = 0;
 		work_on_cpu(from, probe_fn, run);
+		if (probe_enough(run))
+			break;
 	}
 	if (!probe_enough(run))
 		return "the second CPU was busy";

@@ -38,22 +38,19 @@ void notrace tc_hp_tunables_read(struct tc_hp_params *p)
 	/* read during a new measurement's store: a mix, put in order */
 	if (!p->halt_cost_at_ns[0])
 		memset(p->halt_cost_at_ns, 0, sizeof(p->halt_cost_at_ns));
-	for (i = 1; i < TC_HP_COST_POINTS; i++)
-		p->halt_cost_at_ns[i] = max(p->halt_cost_at_ns[i], p->halt_cost_at_ns[i - 1]);
+	else
+		tc_hp_cost_table_fix(p->halt_cost_at_ns);
 }
 
 void tc_hp_tunables_set_halt_cost(u32 ns, const u32 *at_ns)
 {
-	u32 at[TC_HP_COST_POINTS];
 	unsigned int i;
 
-	memcpy(at, at_ns, sizeof(at));
-	tc_hp_cost_table_fix(at);
 	mutex_lock(&tunables_lock);
 	WRITE_ONCE(tunables.halt_cost_ns, min_t(u32, ns, TC_HP_MAX_NS));
 	/* a reader may see old and new points mixed: it puts them in order */
 	for (i = 0; i < TC_HP_COST_POINTS; i++)
-		WRITE_ONCE(tunables.halt_cost_at_ns[i], at[i]);
+		WRITE_ONCE(tunables.halt_cost_at_ns[i], at_ns[i]);
 	mutex_unlock(&tunables_lock);
 }
 

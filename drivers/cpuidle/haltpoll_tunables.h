@@ -15,8 +15,8 @@ void tc_hp_tunables_read(struct tc_hp_params *p);
 
 /*
  * The measured cost of a halted wakeup (0: unknown) and the same after a
- * halt of each of TC_HP_COST_HALT_US (all 0: not measured), for every
- * CPU's policy.
+ * halt of each of TC_HP_COST_HALT_US (all 0: not measured, else as
+ * tc_hp_cost_table_fix() leaves it), for every CPU's policy.
  */
 void tc_hp_tunables_set_halt_cost(u32 ns, const u32 *at_ns);
 

@@ -30,6 +30,7 @@
 #define US		1000ull
 #define NO_TIMER	(~0ull)
 #define MAX_EVENTS	200000
+#define MAX_WORKLOADS	64
 
 static const u64 wake_cost_ns[] = { 5 * US, 20 * US, 200 * US };
 
@@ -545,7 +546,7 @@ static const char *const curve_run[CURVE_RUNS] = {
 	"taxcut", "taxcut-one-figure", "upstream-haltpoll", "halt-only",
 };
 static const unsigned int curve_halt_us[TC_HP_COST_POINTS] = TC_HP_COST_HALT_US;
-static double curve_cost[64][CURVE_RUNS][2];	/* per workload: mean, wasted (us) */
+static double curve_cost[MAX_WORKLOADS][CURVE_RUNS][2];	/* per workload: mean, wasted (us) */
 
 static void usage(void)
 {
@@ -567,7 +568,7 @@ int main(int argc, char **argv)
 	static const double poisson_rate[] = { 2000, 10000, 50000 };
 	static const u64 periodic_us[] = { 250, 1000, 4000 };
 	static const char *const traces[] = { "think50", "think100", "mixed", "bursty" };
-	static struct workload w[64];
+	static struct workload w[MAX_WORKLOADS];
 	struct validation val[8];
 	unsigned int nval = 0;
 	const char *trace_dir = NULL, *json_path = NULL, *md_path = NULL;
@@ -737,14 +738,15 @@ int main(int argc, char **argv)
 			"%u of %u cells; missed:\n", met, cells);
 		print_failures(md, &failed, false);
 		fprintf(md, "\nA host whose halt costs more the longer it lasted (this emulated "
-			"host's curve: %u/%u/%u/%u/%u us after halts of %u/%u/%u/%u/%u us), "
-			"mean added latency / wasted polling per wakeup, us:\n\n"
+			"host's curve: ");
+		for (k = 0; k < TC_HP_COST_POINTS; k++)
+			fprintf(md, "%s%u", k ? "/" : "", host_curve.halt_cost_at_ns[k] / 1000);
+		fprintf(md, " us after halts of ");
+		for (k = 0; k < TC_HP_COST_POINTS; k++)
+			fprintf(md, "%s%u", k ? "/" : "", curve_halt_us[k]);
+		fprintf(md, " us), mean added latency / wasted polling per wakeup, us:\n\n"
 			"| workload | taxcut, knowing the curve | taxcut, one figure (after 50 us) "
-			"| upstream-haltpoll | halt-only |\n| --- | --- | --- | --- | --- |\n",
-			host_curve.halt_cost_at_ns[0] / 1000, host_curve.halt_cost_at_ns[1] / 1000,
-			host_curve.halt_cost_at_ns[2] / 1000, host_curve.halt_cost_at_ns[3] / 1000,
-			host_curve.halt_cost_at_ns[4] / 1000, curve_halt_us[0], curve_halt_us[1],
-			curve_halt_us[2], curve_halt_us[3], curve_halt_us[4]);
+			"| upstream-haltpoll | halt-only |\n| --- | --- | --- | --- | --- |\n");
 		for (i = 0; i < nw; i++) {
 			fprintf(md, "| %s", w[i].name);
 			for (k = 0; k < CURVE_RUNS; k++)
